@@ -1,0 +1,2 @@
+/* series.c - CSV time-series reader (see series.h). */
+#include "series.h"

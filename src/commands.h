@@ -1,0 +1,8 @@
+/* commands.h - the top-level commands of the wattmux tool, one cmd_<name>.c each (like git's
+ * builtin/). Each takes argv with argv[0] = its own name and returns a cli.h exit code. */
+#ifndef WM_COMMANDS_H
+#define WM_COMMANDS_H
+
+int cmd_btc(int argc, char **argv);
+
+#endif

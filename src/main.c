@@ -1,0 +1,27 @@
+/* main.c - the wattmux command-line tool: dispatches to one cmd_<name>.c per command. */
+#include "cli.h"
+#include "commands.h"
+
+#include <gsl/gsl_errno.h>
+#include <string.h>
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("wattmux %s\n", WM_VERSION);
+    return CLI_OK;
+}
+
+static const cli_sub commands[] = {
+    {"btc", "Bitcoin mining economics: subsidy, targets, retarget, hashprice, break-even, cost", cmd_btc},
+    {"version", "print the version", cmd_version},
+    {NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    /* GSL's default error handler aborts; the library reports errors as status codes instead. */
+    gsl_set_error_handler_off();
+    return cli_dispatch("wattmux", commands, argc, argv);
+}

@@ -1,0 +1,18 @@
+/* wmtest.h - helpers shared by the cmocka tests: locating ../shared/data (tests that need it
+ * fail, never skip, when it is missing) and relative-tolerance assertions. */
+#ifndef WMTEST_H
+#define WMTEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Absolute path of a file under $WM_SHARED (default ../shared); fails the test if absent. */
+const char *wmt_shared(const char *rel);
+/* |got - want| <= rel_tol * |want| (or <= rel_tol when want == 0), with a readable message. */
+void wmt_near_rel(double got, double want, double rel_tol, const char *what, const char *file, int line);
+#define assert_near_rel(got, want, tol) wmt_near_rel((got), (want), (tol), #got, __FILE__, __LINE__)
+
+#endif
