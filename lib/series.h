@@ -31,6 +31,7 @@ typedef enum wm_tz {
     WM_TZ_US_CENTRAL  /* America/Chicago: CST -6 h, CDT -5 h (US rules since 2007; 1987-2006 before) */
 } wm_tz;
 
+/* A zero-initialised wm_series_opts means: first column is time, auto format, UTC, all columns. */
 typedef struct wm_series_opts {
     const char *time_column;      /* NULL: first column (or date_column if given) */
     const char *date_column;      /* with hour_column: date + hour-ending */
@@ -44,7 +45,7 @@ typedef struct wm_series_opts {
     wm_ts_format ts_format;
     wm_tz tz;
     int32_t tz_offset_s;
-    bool hour_beginning;          /* local times given as hour-beginning (default) */
+    bool time_is_end;             /* stamps mark the END of each interval (shifted back one step) */
     size_t max_bytes;             /* 0 = WM_SERIES_DEFAULT_MAX_BYTES */
     bool allow_unsorted;          /* sort by time instead of rejecting a step back */
 } wm_series_opts;
