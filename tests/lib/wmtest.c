@@ -14,7 +14,7 @@ const char *wmt_shared(const char *rel)
     if (!root || !*root)
         root = "../shared";
     char *p = buf[k++ % 8];
-    snprintf(p, sizeof buf[0], "%s/%s", root, rel);
+    snprintf(p, sizeof buf[0], "%s/data/%s", root, rel);
     if (access(p, R_OK) != 0) {
         print_error("required shared data file missing: %s (set WM_SHARED)\n", p);
         fail();

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-/* Absolute path of a file under $WM_SHARED (default ../shared); fails the test if absent. */
+/* Path of a file under $WM_SHARED/data (WM_SHARED defaults to ../shared); fails the test if absent. */
 const char *wmt_shared(const char *rel);
 /* |got - want| <= rel_tol * |want| (or <= rel_tol when want == 0), with a readable message. */
 void wmt_near_rel(double got, double want, double rel_tol, const char *what, const char *file, int line);
