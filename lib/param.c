@@ -86,8 +86,8 @@ wm_status wm_param_set(const wm_param *t, int i, const char *text, wm_value *v, 
                               t[i].unit[0] ? " in " : "", t[i].unit, text ? text : "");
         }
         if (d < t[i].min || d > t[i].max)
-            return wm_err_set(err, WM_ERANGE, src, 0, 0, "%s %s is outside [%g, %g]", text,
-                              t[i].unit, t[i].min, t[i].max);
+            return wm_err_set(err, WM_ERANGE, src, 0, 0, "%s is outside [%g, %g]%s%s", text, t[i].min,
+                              t[i].max, t[i].unit[0] ? " " : "", t[i].unit);
         v[i].num = d;
         break;
     }

@@ -181,7 +181,7 @@ void cli_section(cli_out *o, const char *key, const char *title)
 static void human_line(cli_out *o, const char *label, const char *val, const char *unit)
 {
     if (!o->json)
-        fprintf(o->fp, "  %-40s %s%s%s\n", label, val, unit && unit[0] ? " " : "",
+        fprintf(o->fp, "  %-46s %s%s%s\n", label, val, unit && unit[0] ? " " : "",
                 unit ? unit : "");
 }
 
