@@ -217,7 +217,9 @@ wm_status wm_btc_retarget(uint32_t old_bits, int64_t first_time, int64_t last_ti
     wm_compact nc;
     wm_btc_compact_decode(out->new_bits, &nc);
     out->new_target = nc.target;
-    out->old_difficulty = wm_btc_difficulty_bits(old_bits);
+    /* GetDifficulty reads the raw mantissa: use the canonical encoding of the old target so a
+     * non-canonical input (0x0108ffff encodes 8) is measured by the target it really holds. */
+    out->old_difficulty = wm_btc_difficulty_bits(wm_btc_compact_encode(&c.target, false));
     out->new_difficulty = wm_btc_difficulty_bits(out->new_bits);
     out->change = out->new_difficulty / out->old_difficulty - 1.0;
     return WM_OK;

@@ -153,8 +153,13 @@ static int sub_target(int argc, char **argv)
     wm_err_clear(&err);
     wm_status valid = wm_btc_check_bits(bits, &err);
     cli_str(&out, "valid_for_mainnet", "valid mainnet target", valid == WM_OK ? "yes" : err.msg);
+    uint32_t canon = wm_btc_compact_encode(&c.target, c.negative);
+    if (canon != bits) {
+        snprintf(bs, sizeof bs, "0x%08x", canon);
+        cli_str(&out, "canonical_bits", "canonical nBits (GetCompact)", bs);
+    }
     if (!c.overflow && !wm_u256_is_zero(&c.target)) {
-        double d = wm_btc_difficulty_bits(bits);
+        double d = wm_btc_difficulty_target(&c.target);
         cli_num(&out, "difficulty", "difficulty", d, 2, "");
         cli_num(&out, "hashrate_eh_s", "hashrate implied (D*2^32/600)", wm_btc_hashrate_h_s(d) / 1e18, 2, "EH/s");
     }

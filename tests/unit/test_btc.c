@@ -180,6 +180,11 @@ static void test_retarget_840672(void **state)
     assert_int_equal(wm_btc_retarget(0x1c387f6fu, 1263163443, 1269211443, &r), WM_OK);
     assert_int_equal(r.new_bits, 0x1d00e1fdu);
     assert_int_equal(wm_btc_retarget(0x04923456u, 0, 1, &r), WM_EINVAL);
+    /* non-canonical nBits (found by fuzzing): 0x0108ffff encodes the target 8; the old difficulty
+       is that of the target, and a retarget at the nominal span keeps it */
+    assert_int_equal(wm_btc_retarget(0x0108ffffu, 0, WM_TARGET_TIMESPAN_S, &r), WM_OK);
+    assert_int_equal(r.new_bits, 0x01080000u);
+    assert_near_rel(r.change, 0.0, 1e-15);
 }
 
 static void test_estimate(void **state)
