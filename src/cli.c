@@ -59,8 +59,9 @@ int cli_error(const char *prog, wm_status st, const wm_err *err)
         fprintf(stderr, "%s: %s\n", prog, wm_err_format(err, buf, sizeof buf));
     else
         fprintf(stderr, "%s: %s\n", prog, wm_strerror(st));
+    /* bad input, including a named input file that cannot be read, is a usage error */
     return (st == WM_EPARSE || st == WM_EINVAL || st == WM_ERANGE || st == WM_ENOTFOUND ||
-            st == WM_ELIMIT)
+            st == WM_ELIMIT || st == WM_EIO)
                ? CLI_USAGE
                : CLI_FAIL;
 }

@@ -5,6 +5,7 @@ set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.."
 export CMOCKA_MESSAGE_OUTPUT=stdout
+export WM_BIN=${WM_BIN:-$BUILD/wattmux}
 pass=0; fail=0; failed=()
 for t in "$BUILD"/tests/unit/test_* "$BUILD"/tests/data/test_*; do
   [ -x "$t" ] || continue
