@@ -13,15 +13,14 @@ int cli_dispatch(const char *prog, const cli_sub *subs, int argc, char **argv)
                 return subs[i].run(argc - 1, argv + 1);
         fprintf(stderr, "%s: unknown subcommand '%s'\n", prog, argv[1]);
     }
-    FILE *fp = argc >= 2 ? stdout : stderr;
+    bool asked = argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+                               strcmp(argv[1], "-h") == 0);
+    FILE *fp = asked ? stdout : stderr;
     fprintf(fp, "usage: %s <subcommand> [options] [--json]\n\nsubcommands:\n", prog);
     for (int i = 0; subs[i].name; i++)
         fprintf(fp, "  %-12s %s\n", subs[i].name, subs[i].summary);
     fprintf(fp, "\n'%s <subcommand> --help' lists the options with units, defaults and bounds.\n", prog);
-    return argc >= 2 && (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-                         strcmp(argv[1], "-h") == 0)
-               ? CLI_OK
-               : CLI_USAGE;
+    return asked ? CLI_OK : CLI_USAGE;
 }
 
 void cli_help(FILE *fp, const char *prog, const char *summary, const wm_param *t)
