@@ -897,6 +897,21 @@ static void history_summary(cli_out *out, const history_run *r)
     cli_section(out, NULL, NULL);
 }
 
+/* Days missing from an input inside the replayed range are skipped: say which. */
+static void note_gaps(cli_out *out, const char *what, const wm_series *s, int64_t from, int64_t to)
+{
+    wm_gap g[8];
+    size_t n = wm_series_gaps(s, 86400, g, 8);
+    for (size_t i = 0; i < n && i < 8; i++) {
+        if (g[i].before <= from || g[i].after >= to)
+            continue;
+        char a[11], b[11], msg[160];
+        snprintf(msg, sizeof msg, "%s series has no rows for %ld day(s) between %s and %s: those days are skipped",
+                 what, g[i].missing, wm_fmt_date(g[i].after, a), wm_fmt_date(g[i].before, b));
+        cli_note(out, msg);
+    }
+}
+
 static int sub_history(int argc, char **argv)
 {
     const char *prog = "wattmux btc history";
@@ -921,6 +936,10 @@ static int sub_history(int argc, char **argv)
         if (!r.fees)
             cli_note(&out, v[H_FPB].num > 0 ? "fees: flat --fees-per-block on every day"
                                             : "fees: none (give --fees-file or --fees-per-block)");
+        note_gaps(&out, "price", r.price, r.days[0].day, r.days[r.n - 1].day);
+        note_gaps(&out, "difficulty", r.diff, r.days[0].day, r.days[r.n - 1].day);
+        if (r.fees)
+            note_gaps(&out, "fees", r.fees, r.days[0].day, r.days[r.n - 1].day);
         rc = cli_out_finish(&out);
     }
     history_free(&r);
