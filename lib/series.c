@@ -24,6 +24,7 @@ struct wm_series {
     double **v;     /* v[col][row] */
     char **names;
     wm_ts_format fmt;
+    int64_t step;   /* most common step, computed once at load (0 if < 2 rows) */
 };
 
 /* ---------- calendar (Howard Hinnant's days_from_civil algorithm, public domain maths) ---------- */
@@ -235,8 +236,8 @@ static bool parse_ts_text(const char *s, ts_parts *t)
         q++;
     while (isdigit((unsigned char)*q))
         q++;
-    if (q != p && (*q == '\0' || (*q == '.' && strspn(q + 1, "0123456789") == strlen(q + 1))) &&
-        q - p >= 9) {
+    /* a fraction is only accepted when it is zero (".0"): sub-second stamps are not supported */
+    if (q != p && (*q == '\0' || (*q == '.' && strspn(q + 1, "0") == strlen(q + 1))) && q - p >= 9) {
         errno = 0;
         long long v = strtoll(p, NULL, 10);
         if (errno == ERANGE)
@@ -274,7 +275,8 @@ typedef struct field {
     size_t len;
     bool quoted;
     bool has_dq;     /* contains doubled quotes to unescape */
-    long col;        /* 1-based column (byte) of the field's start */
+    long line;       /* physical line of the field's start (records may span lines) */
+    long col;        /* 1-based column (byte) of the field's start on that line */
 } field;
 
 typedef struct tok {
@@ -286,7 +288,7 @@ typedef struct tok {
 } tok;
 
 /* Reads one record into f (up to max). Returns the count, 0 at end of input, -1 on a quote error. */
-static int next_record(tok *k, field *f, int max, long *err_col)
+static int next_record(tok *k, field *f, int max, long *err_line, long *err_col)
 {
     if (k->cur >= k->end)
         return 0;
@@ -294,12 +296,13 @@ static int next_record(tok *k, field *f, int max, long *err_col)
     int n = 0;
     const char *p = k->cur;
     for (;;) {
-        field cur = {p, 0, false, false, (long)(p - k->line_start) + 1};
+        field cur = {p, 0, false, false, k->next_line, (long)(p - k->line_start) + 1};
         if (p < k->end && *p == '"') {
             cur.quoted = true;
             cur.p = ++p;
             for (;;) {
                 if (p >= k->end) {
+                    *err_line = cur.line;
                     *err_col = cur.col;
                     return -1;
                 }
@@ -322,6 +325,7 @@ static int next_record(tok *k, field *f, int max, long *err_col)
             while (p < k->end && (*p == ' ' || *p == '\t') && *p != k->delim)
                 p++;
             if (p < k->end && *p != k->delim && *p != '\n' && *p != '\r') {
+                *err_line = k->next_line;
                 *err_col = (long)(p - k->line_start) + 1;
                 return -1;
             }
@@ -354,6 +358,7 @@ static int next_record(tok *k, field *f, int max, long *err_col)
 static bool field_text(const field *f, char *out, size_t cap)
 {
     const char *p = f->p, *e = f->p + f->len;
+    out[0] = '\0';
     while (p < e && (*p == ' ' || *p == '\t'))
         p++;
     while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
@@ -362,8 +367,10 @@ static bool field_text(const field *f, char *out, size_t cap)
     for (; p < e; p++) {
         if (f->has_dq && *p == '"' && p + 1 < e && p[1] == '"')
             p++;
-        if (n + 1 >= cap)
+        if (n + 1 >= cap) {
+            out[n] = '\0';
             return false;
+        }
         out[n++] = *p;
     }
     out[n] = '\0';
@@ -376,32 +383,43 @@ static bool is_missing(const char *s)
            strcasecmp(s, "null") == 0 || strcmp(s, "-") == 0;
 }
 
-/* Number cell: plain, or with thousands separators "8,943.51" / "1 234.5". */
-static bool parse_number(const char *s, double *out)
+/* Number cell: plain; with thousands separators "8,943.51" / "1 234.5" (groups of 3 after a
+ * first group of 1-3 digits); in ';'-delimited files a single ',' is a decimal comma ("1,5"). */
+static bool parse_number(const char *s, char delim, double *out)
 {
     if (wm_parse_double(s, out) == WM_OK)
         return true;
     char tmp[128];
-    size_t n = 0, digits_since_sep = 0;
-    bool seen_sep = false, seen_dot = false, ok = true;
-    for (const char *p = s; *p && ok; p++) {
-        if (n + 1 >= sizeof tmp)
+    size_t len = strlen(s);
+    if (len + 1 > sizeof tmp)
+        return false;
+    if (delim == ';') {
+        const char *c = strchr(s, ',');
+        if (!c || strchr(c + 1, ',') || strchr(s, '.'))
             return false;
+        memcpy(tmp, s, len + 1);
+        tmp[c - s] = '.';
+        return wm_parse_double(tmp, out) == WM_OK;
+    }
+    size_t n = 0, group = 0, groups = 0;
+    bool seen_dot = false;
+    for (const char *p = s; *p; p++) {
         if ((*p == ',' || *p == ' ') && !seen_dot) {
-            if ((seen_sep && digits_since_sep != 3) || digits_since_sep == 0)
-                ok = false;
-            seen_sep = true;
-            digits_since_sep = 0;
+            /* first group 1..3 digits, later groups exactly 3 */
+            if (group == 0 || group > 3 || (groups > 0 && group != 3))
+                return false;
+            groups++;
+            group = 0;
             continue;
         }
         if (*p == '.')
             seen_dot = true;
         if (isdigit((unsigned char)*p) && !seen_dot)
-            digits_since_sep++;
+            group++;
         tmp[n++] = *p;
     }
     tmp[n] = '\0';
-    if (!ok || !seen_sep || digits_since_sep != 3)
+    if (groups == 0 || group != 3)
         return false;
     return wm_parse_double(tmp, out) == WM_OK;
 }
@@ -483,6 +501,8 @@ static char detect_delim(const char *p, const char *end)
     int counts[3] = {0, 0, 0};
     const char cands[3] = {',', ';', '\t'};
     bool q = false;
+    while (p < end && (*p == '\n' || *p == '\r'))
+        p++;
     for (; p < end && (q || *p != '\n'); p++) {
         if (*p == '"')
             q = !q;
@@ -504,7 +524,7 @@ static bool looks_like_data(const field *f, int n)
         return false;
     ts_parts tp;
     double d;
-    return parse_ts_text(txt, &tp) || parse_number(txt, &d);
+    return parse_ts_text(txt, &tp) || parse_number(txt, ',', &d);
 }
 
 /* Converts row_time entries to UTC seconds (decides D/M vs M/D first). */
@@ -525,6 +545,9 @@ static wm_status resolve_times(wm_series *s, const row_time *rt, const wm_series
             if (i == 0)
                 fmt = tp.kind == 0 ? WM_TS_ISO : tp.kind == 2 ? WM_TS_UNIX_S : WM_TS_AUTO;
             if (tp.kind == 1) {
+                if (tp.a > 12 && tp.b > 12)
+                    return wm_err_set(err, WM_EPARSE, name, s->line[i], rt[i].col,
+                                      "'%s' is not a valid date (neither D/M/Y nor M/D/Y)", rt[i].text);
                 if (tp.a > 12)
                     mdy_possible = false;
                 if (tp.b > 12)
@@ -561,11 +584,13 @@ static wm_status resolve_times(wm_series *s, const row_time *rt, const wm_series
                               want, tcol_name, rt[i].text);
         int64_t t;
         if (tp.kind == 2) {
-            int64_t v = tp.integer;
-            t = fmt == WM_TS_UNIX_MS ? (v >= 0 ? v / 1000 : -((-v + 999) / 1000)) : v;
-            if (t < -62135596800LL || t > 253402300799LL)
+            int64_t v = tp.integer, lo = -62135596800LL, hi = 253402300799LL; /* years 1..9999 */
+            if (fmt == WM_TS_UNIX_MS)
+                lo *= 1000, hi *= 1000;
+            if (v < lo || v > hi)
                 return wm_err_set(err, WM_ERANGE, name, s->line[i], rt[i].col,
                                   "timestamp '%s' is outside years 1..9999", rt[i].text);
+            t = fmt == WM_TS_UNIX_MS ? v / 1000 - (v % 1000 < 0) : v; /* floor division */
         } else {
             int64_t y, m, d;
             if (tp.kind == 0) {
@@ -575,7 +600,7 @@ static wm_status resolve_times(wm_series *s, const row_time *rt, const wm_series
             } else {
                 m = tp.a, d = tp.b, y = tp.c;
             }
-            if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, (unsigned)m))
+            if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, (unsigned)m))
                 return wm_err_set(err, WM_EPARSE, name, s->line[i], rt[i].col, "'%s' is not a valid date (%s)",
                                   rt[i].text, want);
             int64_t local = wm_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + tp.hh * 3600 +
@@ -603,16 +628,23 @@ static wm_status resolve_times(wm_series *s, const row_time *rt, const wm_series
             } else if (o->tz == WM_TZ_FIXED) {
                 t = local - o->tz_offset_s;
             } else if (o->tz == WM_TZ_US_CENTRAL) {
+                /* An end stamp belongs to the interval before it: take the offset in force
+                   just before the stamp (02:00 ending 01:00-02:00 CST on spring day is valid). */
+                int64_t q = o->time_is_end ? local - 1 : local;
                 bool bad;
-                int32_t off = wm_tz_us_central_offset(local, rt[i].repeated, &bad);
+                int32_t off = wm_tz_us_central_offset(q, rt[i].repeated, &bad);
                 if (bad)
                     return wm_err_set(err, WM_EPARSE, name, s->line[i], rt[i].col,
                                       "local time '%s' does not exist in US Central (DST spring-forward hour)",
                                       rt[i].text);
+                if (rt[i].repeated && wm_tz_us_central_offset(q, false, NULL) == off)
+                    return wm_err_set(err, WM_EPARSE, name, s->line[i], rt[i].col,
+                                      "'%s' is flagged as a repeated hour, but only the DST fall-back hour repeats",
+                                      rt[i].text);
                 t = local - off;
                 /* Without a flag column, a fall-back hour that does not advance is the repeat. */
                 if (!o->dst_flag_column && i > 0 && t <= s->t[i - 1])
-                    t = local - wm_tz_us_central_offset(local, true, NULL);
+                    t = local - wm_tz_us_central_offset(q, true, NULL);
             } else {
                 t = local;
             }
@@ -621,6 +653,8 @@ static wm_status resolve_times(wm_series *s, const row_time *rt, const wm_series
     }
     return WM_OK;
 }
+
+static int64_t compute_step(const wm_series *s);
 
 static int cmp_idx_time(const void *a, const void *b, void *ctx)
 {
@@ -677,6 +711,14 @@ wm_status wm_series_parse(const char *buf, size_t len, const char *name, const w
         return wm_err_set(err, WM_EINVAL, name, 0, 0, "a filter needs both a column and a value");
     if (o->interval_column && !o->hour_column)
         return wm_err_set(err, WM_EINVAL, name, 0, 0, "an interval column needs an hour-ending column");
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        long line = 1, col = 1;
+        for (const char *p = buf; p < nul; p++, col++)
+            if (*p == '\n')
+                line++, col = 0;
+        return wm_err_set(err, WM_EPARSE, name, line, col, "NUL byte in a text file");
+    }
     tok k = {buf, buf + len, buf, 1, 1, buf, ','};
     if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
         k.cur = k.line_start = buf + 3;
@@ -694,14 +736,14 @@ wm_status wm_series_parse(const char *buf, size_t len, const char *name, const w
         st = WM_ENOMEM;
         goto fail;
     }
-    long ecol = 0;
+    long ecol = 0, eline = 0;
     int n;
     /* header (skip leading blank lines) */
     do {
-        n = next_record(&k, f, MAX_COLS, &ecol);
+        n = next_record(&k, f, MAX_COLS, &eline, &ecol);
     } while (n == 1 && f[0].len == 0);
     if (n < 0) {
-        st = wm_err_set(err, WM_EPARSE, name, k.line, ecol, "unterminated or malformed quoted field");
+        st = wm_err_set(err, WM_EPARSE, name, eline, ecol, "unterminated or malformed quoted field");
         goto fail;
     }
     if (n == 0) {
@@ -764,6 +806,15 @@ wm_status wm_series_parse(const char *buf, size_t len, const char *name, const w
                 st = wm_err_set(err, WM_ENOTFOUND, name, 1, 1, "no column named '%s' in the header", o->columns[i]);
                 goto fail;
             }
+            bool dup = c == tcol || c == hcol || c == icol || c == dcol || c == fcol;
+            for (size_t j = 0; j < s->ncols; j++)
+                dup = dup || keep[j] == c;
+            if (dup) {
+                st = wm_err_set(err, WM_EINVAL, name, 1, 1,
+                                "column '%s' is asked for twice (or is the time, hour, interval, flag or filter column)",
+                                o->columns[i]);
+                goto fail;
+            }
             keep[s->ncols++] = c;
         }
     } else {
@@ -789,17 +840,18 @@ wm_status wm_series_parse(const char *buf, size_t len, const char *name, const w
     }
     /* Columns of the current file that are not numeric (text) are only allowed when not kept. */
     for (;;) {
-        n = next_record(&k, f, MAX_COLS, &ecol);
+        n = next_record(&k, f, MAX_COLS, &eline, &ecol);
         if (n == 0)
             break;
         if (n < 0) {
-            st = wm_err_set(err, WM_EPARSE, name, k.line, ecol, "unterminated or malformed quoted field");
+            st = wm_err_set(err, WM_EPARSE, name, eline, ecol, "unterminated or malformed quoted field");
             goto fail;
         }
         if (n == 1 && f[0].len == 0)
             continue; /* blank line */
         if ((size_t)n != nhdr) {
-            st = wm_err_set(err, WM_EPARSE, name, k.line, n > 0 && n <= MAX_COLS ? f[(n < (int)nhdr ? n : (int)nhdr) - 1].col : 1,
+            int last = (n < (int)nhdr ? n : (int)nhdr) - 1;
+            st = wm_err_set(err, WM_EPARSE, name, f[last].line, f[last].col,
                             "expected %zu fields as in the header, got %d", nhdr, n);
             goto fail;
         }
@@ -814,26 +866,29 @@ wm_status wm_series_parse(const char *buf, size_t len, const char *name, const w
         memset(rw, 0, sizeof *rw);
         rw->col = f[tcol].col;
         if (!field_text(&f[tcol], rw->text, sizeof rw->text)) {
-            st = wm_err_set(err, WM_EPARSE, name, k.line, f[tcol].col, "time field is too long");
+            st = wm_err_set(err, WM_EPARSE, name, f[tcol].line, f[tcol].col, "time field is too long");
             goto fail;
         }
         if (hcol >= 0 && !field_text(&f[hcol], rw->hour, sizeof rw->hour)) {
-            st = wm_err_set(err, WM_EPARSE, name, k.line, f[hcol].col, "hour field is too long");
+            st = wm_err_set(err, WM_EPARSE, name, f[hcol].line, f[hcol].col, "hour field is too long");
             goto fail;
         }
         if (icol >= 0) {
             int64_t iv;
             if (!field_text(&f[icol], cell, sizeof cell) || wm_parse_int64(cell, &iv) != WM_OK || iv < 1 || iv > 4) {
-                st = wm_err_set(err, WM_EPARSE, name, k.line, f[icol].col,
+                st = wm_err_set(err, WM_EPARSE, name, f[icol].line, f[icol].col,
                                 "expected an interval number 1..4 in column '%s'", o->interval_column);
                 goto fail;
             }
             rw->interval = (int)iv;
         }
         if (dcol >= 0) {
-            field_text(&f[dcol], cell, sizeof cell);
+            if (!field_text(&f[dcol], cell, sizeof cell)) {
+                st = wm_err_set(err, WM_EPARSE, name, f[dcol].line, f[dcol].col, "flag field is too long");
+                goto fail;
+            }
             if (strcasecmp(cell, "Y") != 0 && strcasecmp(cell, "N") != 0 && cell[0]) {
-                st = wm_err_set(err, WM_EPARSE, name, k.line, f[dcol].col, "expected Y or N in column '%s', got '%s'",
+                st = wm_err_set(err, WM_EPARSE, name, f[dcol].line, f[dcol].col, "expected Y or N in column '%s', got '%s'",
                                 o->dst_flag_column, cell);
                 goto fail;
             }
@@ -844,14 +899,14 @@ wm_status wm_series_parse(const char *buf, size_t len, const char *name, const w
             const field *fc = &f[keep[c]];
             double d;
             if (!field_text(fc, cell, sizeof cell)) {
-                st = wm_err_set(err, WM_EPARSE, name, k.line, fc->col, "value in column '%s' is too long",
+                st = wm_err_set(err, WM_EPARSE, name, fc->line, fc->col, "value in column '%s' is too long",
                                 s->names[c]);
                 goto fail;
             }
             if (is_missing(cell))
                 d = NAN;
-            else if (!parse_number(cell, &d)) {
-                st = wm_err_set(err, WM_EPARSE, name, k.line, fc->col, "expected a number in column '%s', got '%s'",
+            else if (!parse_number(cell, k.delim, &d)) {
+                st = wm_err_set(err, WM_EPARSE, name, fc->line, fc->col, "expected a number in column '%s', got '%s'",
                                 s->names[c], cell);
                 goto fail;
             }
@@ -879,10 +934,10 @@ wm_status wm_series_parse(const char *buf, size_t len, const char *name, const w
             goto fail;
         }
     }
+    s->step = compute_step(s);
     if (o->time_is_end && s->n > 0) {
-        int64_t step = wm_series_step(s);
         for (size_t i = 0; i < s->n; i++)
-            s->t[i] -= step;
+            s->t[i] -= s->step;
     }
     free(f);
     free(rt);
@@ -916,13 +971,14 @@ wm_status wm_series_load(const char *path, const wm_series_opts *opts, wm_series
                 st = wm_err_set(err, WM_ELIMIT, path, 0, 0, "file is larger than the limit of %zu bytes", limit);
                 break;
             }
-            char *nb = realloc(buf, cap * 2);
+            size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2; /* never hold more than limit+1 */
+            char *nb = realloc(buf, ncap);
             if (!nb) {
                 st = WM_ENOMEM;
                 break;
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
         size_t got = fread(buf + len, 1, cap - len, fp);
         len += got;
@@ -958,6 +1014,11 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 int64_t wm_series_step(const wm_series *s)
+{
+    return s->step;
+}
+
+static int64_t compute_step(const wm_series *s)
 {
     if (s->n < 2)
         return 0;

@@ -1,6 +1,7 @@
 /* fuzz_nbits.c - libFuzzer target for the nBits text parser and the compact-target arithmetic.
  * Invariants: GetCompact(SetCompact(x)) is a fixed point after one round; a valid target
- * round-trips exactly; the retarget never exceeds powLimit and stays within a factor 4. */
+ * round-trips exactly; the retarget never exceeds powLimit and stays within a factor 4
+ * (up to integer and compact truncation). */
 #include "btc.h"
 
 #include <stdint.h>
@@ -40,8 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wm_btc_pow_limit(&lim);
         if (wm_u256_cmp(&r.new_target, &lim) > 0)
             abort();
+        /* Difficulty moves by at most 4x either way, up to the truncations: the integer divide
+           (negligible once the target exceeds 2^32; tiny targets legitimately move further, e.g.
+           0x0216ffff) and GetCompact's 3-byte mantissa (relative < 2^-15). */
         double ratio = r.new_difficulty / r.old_difficulty;
-        if (!r.pow_limited && (ratio < 0.2499 || ratio > 4.0001))
+        if (!r.pow_limited && wm_u256_bits(&c.target) > 32 && (ratio < 0.2499 || ratio > 4.0002))
             abort();
     }
     return 0;

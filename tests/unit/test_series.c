@@ -3,6 +3,7 @@
 #include "series.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static wm_series *parse(const char *text, const wm_series_opts *o, wm_status want, wm_err *err)
@@ -216,6 +217,70 @@ static void test_parse_time(void **state)
     }
 }
 
+/* Findings of the code review, each with the input that showed it. */
+static void test_review_regressions(void **state)
+{
+    (void)state;
+    wm_err e;
+    /* 1: asking for a column twice overflowed the kept-column array */
+    const char *cols[] = {"v", "v", "v", "v"};
+    wm_series_opts o = {.columns = cols, .ncolumns = 4};
+    parse("t,v\n2024-01-01,1\n", &o, WM_EINVAL, &e);
+    assert_non_null(strstr(e.msg, "asked for twice"));
+    /* 2: INT64_MIN milliseconds overflowed when negated */
+    parse("t,v\n-9223372036854775808,1\n", NULL, WM_ERANGE, &e);
+    /* 3: hour-ending stamps across both DST days of 2024 */
+    wm_series_opts end = {.tz = WM_TZ_US_CENTRAL, .time_is_end = true};
+    wm_series *s = parse("t,v\n2024-03-10 01:00,1\n2024-03-10 02:00,2\n2024-03-10 04:00,3\n2024-03-10 05:00,4\n",
+                         &end, WM_OK, NULL);
+    int64_t day = wm_days_from_civil(2024, 3, 10) * 86400;
+    assert_int_equal(wm_series_times(s)[0], day + 6 * 3600); /* 00:00-01:00 CST */
+    assert_int_equal(wm_series_times(s)[2], day + 8 * 3600); /* 03:00-04:00 CDT */
+    wm_series_free(s);
+    s = parse("t,v\n2024-11-03 01:00,1\n2024-11-03 02:00,2\n2024-11-03 02:00,3\n2024-11-03 03:00,4\n", &end, WM_OK,
+              NULL);
+    day = wm_days_from_civil(2024, 11, 3) * 86400;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(wm_series_times(s)[i], day + (5 + i) * 3600);
+    wm_series_free(s);
+    /* 4: errors in records that span lines name the physical line */
+    const char *kc[] = {"v"};
+    wm_series_opts kv = {.columns = kc, .ncolumns = 1};
+    parse("time,note,v\n2024-01-01,\"multi\nline\",bad\n", &kv, WM_EPARSE, &e);
+    assert_int_equal(e.line, 3);
+    assert_int_equal(e.col, 7);
+    parse("time,note,v\n2024-01-01,\"multi\nline\"x,1\n", &kv, WM_EPARSE, &e);
+    assert_int_equal(e.line, 3);
+    assert_int_equal(e.col, 6);
+    /* 5: an over-long flag cell is an error, not an uninitialised read */
+    char big[600];
+    snprintf(big, sizeof big, "d,h,f,v\n02/13/2024,1,%0400d,1\n", 0);
+    wm_series_opts fl = {.date_column = "d", .hour_column = "h", .dst_flag_column = "f"};
+    parse(big, &fl, WM_EPARSE, &e);
+    assert_non_null(strstr(e.msg, "too long"));
+    /* a repeat flag on an ordinary hour */
+    wm_series_opts fl2 = {.date_column = "d", .hour_column = "h", .dst_flag_column = "f", .tz = WM_TZ_US_CENTRAL,
+                          .ts_format = WM_TS_MDY};
+    parse("d,h,f,v\n02/03/2024,02:00,Y,1\n", &fl2, WM_EPARSE, &e);
+    assert_non_null(strstr(e.msg, "repeated hour"));
+    /* numbers: decimal comma in ';' files; malformed thousands groups rejected */
+    s = parse("\n\nt;v\n2024-01-01;1,5\n", NULL, WM_OK, NULL);
+    assert_near_rel(wm_series_values(s, 0)[0], 1.5, 0);
+    wm_series_free(s);
+    parse("t,v\n2024-01-01,\"1234,567\"\n", NULL, WM_EPARSE, &e);
+    /* dates */
+    parse("t,v\n13/13/2024,1\n", NULL, WM_EPARSE, &e);
+    assert_non_null(strstr(e.msg, "not a valid date"));
+    parse("t,v\n0000-01-01,1\n", NULL, WM_EPARSE, &e);
+    parse("t,v\n1713571767.9,1\n1713571768,2\n", NULL, WM_EPARSE, &e);
+    /* NUL bytes */
+    const char nul[] = "t,v\n2024-01-01\0junk,1\n";
+    wm_series *ns = NULL;
+    assert_int_equal(wm_series_parse(nul, sizeof nul - 1, "t.csv", NULL, &ns, &e), WM_EPARSE);
+    assert_int_equal(e.line, 2);
+    assert_int_equal(e.col, 11);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,7 +288,7 @@ int main(void)
         cmocka_unit_test(test_dmy_mdy_detection),    cmocka_unit_test(test_errors_have_line_col),
         cmocka_unit_test(test_semicolon_tab_noheader), cmocka_unit_test(test_us_central_dst),
         cmocka_unit_test(test_filter_interval),      cmocka_unit_test(test_resample_and_gaps),
-        cmocka_unit_test(test_parse_time),
+        cmocka_unit_test(test_parse_time),           cmocka_unit_test(test_review_regressions),
     };
     return cmocka_run_group_tests_name("series", tests, NULL, NULL);
 }
