@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #define TWO32 4294967296.0
 
@@ -100,9 +101,10 @@ wm_status wm_btc_parse_bits(const char *s, uint32_t *bits, wm_err *err)
                 hex = false;
         if (!hex) {
             for (size_t i = 0; i < n; i++)
-                if (!isdigit((unsigned char)s[i]))
+                if (!isxdigit((unsigned char)s[i]))
                     return wm_err_set(err, WM_EPARSE, src, 1, (long)i + 1,
-                                      "expected a hex or decimal digit, got '%c'", s[i]);
+                                      "expected 8 hex digits (Core's RPC form), got '%c'",
+                                      isprint((unsigned char)s[i]) ? s[i] : '?');
         }
     }
     uint64_t v = 0;
@@ -289,6 +291,17 @@ wm_status wm_btc_halvings(int64_t height, int64_t time, double difficulty, doubl
         if (!isfinite(t) || t > 9.0e15)
             return WM_ERANGE;
         h = target;
+        if (h == next_retarget) {
+            /* Core measures 2015 intervals against 1,209,600 s; scale a partial first period.
+               Applied before a halving at the same height: that block is mined at the new D. */
+            double blocks = (double)(h - period_first);
+            double span = (t - period_t) * (WM_RETARGET_INTERVAL - 1) / blocks;
+            double lo = WM_TARGET_TIMESPAN_S / 4.0, hi = WM_TARGET_TIMESPAN_S * 4.0;
+            span = span < lo ? lo : span > hi ? hi : span;
+            d *= WM_TARGET_TIMESPAN_S / span;
+            period_first = h;
+            period_t = t;
+        }
         if (h == next_halving) {
             int64_t sub;
             wm_btc_subsidy(h, &sub);
@@ -297,16 +310,6 @@ wm_status wm_btc_halvings(int64_t height, int64_t time, double difficulty, doubl
             out[found].subsidy_sat = sub;
             out[found].difficulty = d;
             found++;
-        }
-        if (h == next_retarget) {
-            /* Core measures 2015 intervals against 1,209,600 s; scale a partial first period. */
-            double blocks = (double)(h - period_first);
-            double span = (t - period_t) * (WM_RETARGET_INTERVAL - 1) / blocks;
-            double lo = WM_TARGET_TIMESPAN_S / 4.0, hi = WM_TARGET_TIMESPAN_S * 4.0;
-            span = span < lo ? lo : span > hi ? hi : span;
-            d *= WM_TARGET_TIMESPAN_S / span;
-            period_first = h;
-            period_t = t;
         }
     }
     return found == n ? WM_OK : WM_ERANGE;
@@ -376,7 +379,7 @@ wm_status wm_btc_breakeven(const wm_breakeven_in *in, wm_breakeven *out)
     out->power_cost_usd_per_day = mwh_day * in->price_usd_per_mwh;
     out->profit_usd_per_day = out->revenue_usd_per_day - out->power_cost_usd_per_day;
     out->eff_j_per_th = in->power_w / in->hashrate_th_s;
-    out->breakeven_usd_per_mwh = mwh_day > 0 ? out->revenue_usd_per_day / mwh_day : 0;
+    out->breakeven_usd_per_mwh = mwh_day > 0 ? out->revenue_usd_per_day / mwh_day : NAN; /* never runs */
     out->hashcost_usd_per_ph_day =
         wm_btc_hashcost_usd_per_ph_day(out->eff_j_per_th, in->price_usd_per_mwh, in->pue);
     return WM_OK;
@@ -386,7 +389,8 @@ wm_status wm_btc_production_cost(const wm_cost_in *in, wm_cost *out)
 {
     memset(out, 0, sizeof *out);
     double reward = in->subsidy_btc + in->fees_btc_per_block;
-    if (!(in->difficulty > 0) || !(reward > 0) || !(in->eff_j_per_th > 0) || !(in->pue >= 1) ||
+    if (!(in->difficulty > 0) || !(reward > 0) || !(in->eff_j_per_th > 0) || !isfinite(in->eff_j_per_th) ||
+        !(in->pue >= 1) ||
         !(in->payout_factor > 0) || !(in->life_years > 0) || in->capex_usd_per_th < 0 ||
         in->opex_usd_per_mwh < 0 || !isfinite(in->price_usd_per_mwh))
         return WM_EINVAL;

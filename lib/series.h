@@ -28,7 +28,8 @@ typedef enum wm_ts_format {
 typedef enum wm_tz {
     WM_TZ_UTC = 0,
     WM_TZ_FIXED,      /* tz_offset_s east of UTC */
-    WM_TZ_US_CENTRAL  /* America/Chicago: CST -6 h, CDT -5 h (US rules since 2007; 1987-2006 before) */
+    WM_TZ_US_CENTRAL  /* America/Chicago: CST -6 h, CDT -5 h (US rules since 2007; 1987-2006 before;
+                         times before 1987 are taken as CST, a known limit) */
 } wm_tz;
 
 /* A zero-initialised wm_series_opts means: first column is time, auto format, UTC, all columns. */

@@ -105,6 +105,10 @@ int cli_parse(const char *prog, const char *summary, const wm_param *t, int argc
             return CLI_USAGE;
         }
         const char *val = NULL;
+        if (t[i].kind == WM_PARAM_FLAG && eq) {
+            fprintf(stderr, "%s: --%s takes no value\n", prog, name);
+            return CLI_USAGE;
+        }
         if (t[i].kind != WM_PARAM_FLAG) {
             if (eq)
                 val = eq + 1;

@@ -169,8 +169,8 @@ static int sub_target(int argc, char **argv)
 /* ---------------- retarget ---------------- */
 static const wm_param p_retarget[] = {
     {"bits", "old_bits", WM_PARAM_STR, "nBits", 0, 0, 0, NULL, "nBits of the period that ends"},
-    {"first-time", "first_time", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL, "time of block (last - 2015)"},
-    {"last-time", "last_time", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL, "time of the last block of the period"},
+    {"first-time", "first_time_unix_s", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL, "time of block (last - 2015)"},
+    {"last-time", "last_time_unix_s", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL, "time of the last block of the period"},
     {"height", "height", WM_PARAM_INT, "block", -1, -1, 9e15, NULL, "height of the new period's first block (optional, checked)"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
@@ -224,8 +224,8 @@ static int sub_retarget(int argc, char **argv)
 /* ---------------- estimate ---------------- */
 static const wm_param p_estimate[] = {
     {"height", "tip_height", WM_PARAM_INT, "block", REQ, 0, 9e15, NULL, "height of the chain tip"},
-    {"time", "tip_time", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL, "time of the tip block"},
-    {"period-start-time", "period_start_time", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL,
+    {"time", "tip_time_unix_s", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL, "time of the tip block"},
+    {"period-start-time", "period_start_time_unix_s", WM_PARAM_INT, "unix s", REQ, 0, 9e15, NULL,
      "time of the first block of the current period"},
     {"difficulty", "difficulty", WM_PARAM_NUM, "", REQ, 1, BIG, NULL, "current difficulty"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
@@ -258,14 +258,14 @@ static int sub_estimate(int argc, char **argv)
     cli_num(&out, "change_mempool_pct", "projected change (600/avg - 1, mempool.space)", 100 * e.change_mempool, 3, "%");
     cli_num(&out, "next_difficulty", "projected next difficulty", e.next_difficulty, 0, "");
     cli_int(&out, "next_retarget_height", "next retarget at height", e.next_retarget_height, "");
-    cli_str(&out, "estimated_retarget_time", "estimated retarget time", wm_fmt_time(e.estimated_retarget_time, tb));
+    cli_str(&out, "estimated_retarget_time_utc", "estimated retarget time", wm_fmt_time(e.estimated_retarget_time, tb));
     return cli_out_finish(&out);
 }
 
 /* ---------------- halvings ---------------- */
 static const wm_param p_halvings[] = {
     {"height", "height", WM_PARAM_INT, "block", 840000, 0, 13e6, NULL, "current height"},
-    {"time", "time", WM_PARAM_STR, "UTC", 0, 0, 0, "2024-04-20T00:09:27Z", "time of that block"},
+    {"time", "time_utc", WM_PARAM_STR, "UTC", 0, 0, 0, "2024-04-20T00:09:27Z", "time of that block"},
     {"difficulty", "difficulty", WM_PARAM_NUM, "", 86388558925171.02, 1, BIG, NULL, "current difficulty"},
     {"hashrate", "hashrate_eh_s", WM_PARAM_NUM, "EH/s", 0, 0, 1e9, NULL, "network hashrate now (0 = implied by difficulty)"},
     {"growth", "hashrate_growth_per_year", WM_PARAM_NUM, "1/year", 0.3, -2, 5, NULL,
@@ -295,13 +295,18 @@ static int sub_halvings(int argc, char **argv)
     wm_halving hv[32];
     wm_status st = wm_btc_halvings((int64_t)v[0].num, t, v[2].num, h, v[4].num, n, hv);
     if (st != WM_OK) {
-        fprintf(stderr, "%s: the projection does not reach %d halvings (hashrate shrinking to zero?)\n", prog, n);
+        if ((int64_t)v[0].num / WM_HALVING_INTERVAL + n >= 64)
+            fprintf(stderr, "%s: --count: only %lld halvings remain after height %lld (the subsidy is 0 from era 33 "
+                            "and the schedule ends at era 64)\n",
+                    prog, 63 - (long long)((int64_t)v[0].num / WM_HALVING_INTERVAL), (long long)v[0].num);
+        else
+            fprintf(stderr, "%s: the projection does not reach %d halvings: the hashrate shrinks too fast\n", prog, n);
         return CLI_USAGE;
     }
     cli_out out;
     cli_out_init(&out, o.json);
     static const cli_col cols[] = {{"height", "height", 9, -1},
-                                   {"date", "projected date (UTC)", 20, -1},
+                                   {"date_utc", "projected date (UTC)", 20, -1},
                                    {"subsidy_btc", "subsidy BTC", 12, 8},
                                    {"difficulty_t", "difficulty (T)", 15, 1}};
     cli_table_begin(&out, "halvings", cols, 4);
@@ -309,8 +314,8 @@ static int sub_halvings(int argc, char **argv)
         char tb[21];
         json_t *row = json_object();
         json_object_set_new(row, "height", json_integer(hv[i].height));
-        json_object_set_new(row, "date", json_string(wm_fmt_time(hv[i].time, tb)));
-        json_object_set_new(row, "time", json_integer(hv[i].time));
+        json_object_set_new(row, "date_utc", json_string(wm_fmt_time(hv[i].time, tb)));
+        json_object_set_new(row, "time_unix_s", json_integer(hv[i].time));
         json_object_set_new(row, "subsidy_btc", json_real((double)hv[i].subsidy_sat / WM_COIN_SAT));
         json_object_set_new(row, "subsidy_sat", json_integer(hv[i].subsidy_sat));
         json_object_set_new(row, "difficulty_t", json_real(hv[i].difficulty / 1e12));
@@ -333,6 +338,10 @@ enum { M_DIFF, M_BITS, M_PRICE, M_FEES, M_HEIGHT, M_END };
 static int market(const char *prog, const wm_value *v, double *difficulty, double *subsidy)
 {
     *difficulty = v[M_DIFF].num;
+    if (v[M_BITS].str && v[M_BITS].str[0] && v[M_DIFF].set) {
+        fprintf(stderr, "%s: give either --difficulty or --bits, not both\n", prog);
+        return CLI_USAGE;
+    }
     if (v[M_BITS].str && v[M_BITS].str[0]) {
         uint32_t bits;
         int rc = bits_arg(prog, v[M_BITS].str, &bits, true);
@@ -529,24 +538,18 @@ static int sub_cost(int argc, char **argv)
         eff = a->eff_j_per_th;
         effsrc = a->name;
     }
-    cli_out out;
-    cli_out_init(&out, o.json);
-    print_market(&out, d, v[M_PRICE].num, sub, v[M_FEES].num);
     double net_btc_day = wm_btc_btc_per_day(wm_btc_hashrate_h_s(d), d, sub + v[M_FEES].num);
+    double implied = NAN;
     if (v[C_NET].num > 0) {
-        double implied = wm_btc_implied_fleet_eff(v[C_NET].num, wm_btc_hashrate_h_s(d), v[C_PP].num, net_btc_day);
-        cli_section(&out, "network", "network production cost inverted (JPMorgan/Capriole form)");
-        cli_num(&out, "network_cost_usd_per_btc", "published cost", v[C_NET].num, 0, "USD/BTC");
-        cli_num(&out, "btc_per_day", "BTC mined per day (subsidy + fees)", net_btc_day, 1, "BTC/day");
-        cli_num(&out, "implied_fleet_eff_j_per_th", "implied fleet-average efficiency", implied, 2, "J/TH");
-        cli_num(&out, "sensitivity_usd_per_btc_per_cent_kwh", "cost per 1 c/kWh",
-                v[C_NET].num / (v[C_PP].num / 10.0), 0, "USD/BTC");
-        cli_section(&out, NULL, NULL);
+        if (!(v[C_PP].num > 0)) {
+            fprintf(stderr, "%s: --network-cost needs a positive --power-price to imply an efficiency\n", prog);
+            return CLI_USAGE;
+        }
+        implied = wm_btc_implied_fleet_eff(v[C_NET].num, wm_btc_hashrate_h_s(d), v[C_PP].num, net_btc_day);
         if (!(eff > 0))
             eff = implied, effsrc = "implied by --network-cost";
     }
     if (!(eff > 0)) {
-        cli_out_finish(&out);
         fprintf(stderr, "%s: give --eff J/TH, --asic MODEL or --network-cost\n", prog);
         return CLI_USAGE;
     }
@@ -554,9 +557,20 @@ static int sub_cost(int argc, char **argv)
                      v[C_OPEX].num, 1.0 - v[C_FEE].num};
     wm_cost c;
     if (wm_btc_production_cost(&in, &c) != WM_OK) {
-        cli_out_finish(&out);
-        fprintf(stderr, "%s: inputs out of range\n", prog);
+        fprintf(stderr, "%s: the inputs give no finite cost (check --eff, --pue, --life-years)\n", prog);
         return CLI_USAGE;
+    }
+    cli_out out;
+    cli_out_init(&out, o.json);
+    print_market(&out, d, v[M_PRICE].num, sub, v[M_FEES].num);
+    if (v[C_NET].num > 0) {
+        cli_section(&out, "network", "network production cost inverted (JPMorgan/Capriole form)");
+        cli_num(&out, "network_cost_usd_per_btc", "published cost", v[C_NET].num, 0, "USD/BTC");
+        cli_num(&out, "btc_per_day", "BTC mined per day (subsidy + fees)", net_btc_day, 1, "BTC/day");
+        cli_num(&out, "implied_fleet_eff_j_per_th", "implied fleet-average efficiency", implied, 2, "J/TH");
+        cli_num(&out, "sensitivity_usd_per_btc_per_cent_kwh", "cost per 1 c/kWh",
+                v[C_NET].num / (v[C_PP].num / 10.0), 0, "USD/BTC");
+        cli_section(&out, NULL, NULL);
     }
     cli_section(&out, "assumptions", "assumptions");
     cli_num(&out, "eff_j_per_th", "efficiency", eff, 2, "J/TH");
@@ -900,9 +914,12 @@ static void history_summary(cli_out *out, const history_run *r)
 /* Days missing from an input inside the replayed range are skipped: say which. */
 static void note_gaps(cli_out *out, const char *what, const wm_series *s, int64_t from, int64_t to)
 {
-    wm_gap g[8];
-    size_t n = wm_series_gaps(s, 86400, g, 8);
-    for (size_t i = 0; i < n && i < 8; i++) {
+    size_t n = wm_series_gaps(s, 86400, NULL, 0);
+    wm_gap *g = n ? malloc(n * sizeof *g) : NULL;
+    if (!g)
+        return;
+    wm_series_gaps(s, 86400, g, n);
+    for (size_t i = 0; i < n; i++) {
         if (g[i].before <= from || g[i].after >= to)
             continue;
         char a[11], b[11], msg[160];
@@ -910,6 +927,7 @@ static void note_gaps(cli_out *out, const char *what, const wm_series *s, int64_
                  what, g[i].missing, wm_fmt_date(g[i].after, a), wm_fmt_date(g[i].before, b));
         cli_note(out, msg);
     }
+    free(g);
 }
 
 static int sub_history(int argc, char **argv)
@@ -976,12 +994,29 @@ static int sub_report(int argc, char **argv)
     hv[H_MONTHLY].num = 1;
     char ff[512];
     snprintf(ff, sizeof ff, "%s/data/bitcoin/fees_daily_btc_2025-11_2026-02.csv", shared_dir());
-    hv[H_FPB].num = DEF_FEES;
+    double fees = DEF_FEES;
+    bool fees_real = false;
+    {
+        /* fees: mean per block over the real fees file's days (late 2025 .. early 2026) */
+        wm_series *fs = NULL;
+        const char *fc[] = {"fees_btc"};
+        wm_series_opts fo = {.columns = fc, .ncolumns = 1, .time_column = "date"};
+        wm_err err;
+        if (wm_series_load(ff, &fo, &fs, &err) == WM_OK) {
+            double sum = 0;
+            for (size_t i = 0; i < wm_series_len(fs); i++)
+                sum += wm_series_values(fs, 0)[i];
+            fees = sum / (double)wm_series_len(fs) / 144.0;
+            fees_real = true;
+            wm_series_free(fs);
+        }
+    }
+    hv[H_FPB].num = fees;
     history_run r;
     memset(&r, 0, sizeof r);
     bool have_history = history_compute(prog, hv, &f, &r) == CLI_OK && r.n > 0;
-    double d = DEF_DIFFICULTY, price = DEF_PRICE, fees = DEF_FEES;
-    char asof[160];
+    double d = DEF_DIFFICULTY, price = DEF_PRICE;
+    char asof[200];
     snprintf(asof, sizeof asof, "%s", DEF_ASOF);
     int64_t now_t = 1764460800; /* 2025-11-30 */
     if (have_history) {
@@ -989,23 +1024,13 @@ static int sub_report(int argc, char **argv)
         d = last->difficulty;
         price = last->price_usd_per_btc;
         now_t = last->day;
-        /* fees: mean per block over the real fees file's days (late 2025 .. early 2026) */
-        wm_series *fs = NULL;
-        const char *fc[] = {"fees_btc"};
-        wm_series_opts fo = {.columns = fc, .ncolumns = 1, .time_column = "date"};
-        wm_err err;
-        if (wm_series_load(ff, &fo, &fs, &err) == WM_OK) {
-            double s = 0;
-            for (size_t i = 0; i < wm_series_len(fs); i++)
-                s += wm_series_values(fs, 0)[i];
-            fees = s / (double)wm_series_len(fs) / 144.0;
-            wm_series_free(fs);
-        }
         char b[11];
-        snprintf(asof, sizeof asof, "%s (last day of shared/data: difficulty, close price; fees: mean of the "
-                 "daily fees file / 144)", wm_fmt_date(last->day, b));
+        snprintf(asof, sizeof asof, "%s (last day of shared/data: difficulty, close price; fees: %s)",
+                 wm_fmt_date(last->day, b), fees_real ? "mean of the daily fees file / 144" : "0.02 BTC/block");
     }
-    double sub = 3.125;
+    /* the chain's height at `now`, projected at 600 s/block from block 840,000 */
+    int64_t height = 840000 + (now_t - 1713571767) / 600;
+    double sub = subsidy_btc_at(height);
     cli_out out;
     cli_out_init(&out, o.json);
     if (!o.json)
@@ -1032,8 +1057,6 @@ static int sub_report(int argc, char **argv)
     }
     cli_table_end(&out);
     cli_section(&out, NULL, NULL);
-    /* halvings from the chain's state at `now` (height projected at 600 s/block since 840,000) */
-    int64_t height = 840000 + (now_t - 1713571767) / 600;
     wm_halving hv2[2];
     if (wm_btc_halvings(height, now_t, d, wm_btc_hashrate_h_s(d), 0.3, 2, hv2) == WM_OK) {
         cli_section(&out, "halvings", "next halvings (hashrate +35 %/year)");

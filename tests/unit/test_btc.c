@@ -229,6 +229,11 @@ static void test_halvings_projection(void **state)
     assert_true(h[0].time - g[0].time < 120 * 86400);
     assert_true(g[0].difficulty > 2.0 * d);
     assert_int_equal(wm_btc_halvings(840000, 0, -1, 1, 0, 1, g), WM_EINVAL);
+    /* 1,260,000 is both a halving and a retarget height (625 x 2016): its block is mined at the
+       new difficulty, so the row must show it (review finding) */
+    assert_int_equal(wm_btc_halvings(1259000, 0, d, wm_btc_hashrate_h_s(d), 2.0, 1, g), WM_OK);
+    assert_int_equal(g[0].height, 1260000);
+    assert_true(g[0].difficulty > 1.01 * d);
 }
 
 /* cases 5-9, 11, 12 */

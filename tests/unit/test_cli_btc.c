@@ -117,6 +117,12 @@ static void test_bad_input_exit_2(void **state)
         {"btc nosuch", "unknown subcommand 'nosuch'"},
         {"btc hashprice --nosuch 1", "unknown option --nosuch"},
         {"btc fleet --fleet s19xp:1x", "--fleet:1:7: expected a machine count"},
+        {"btc cost --json", "give --eff J/TH, --asic MODEL or --network-cost"},
+        {"btc cost --network-cost 45000 --power-price 0", "needs a positive --power-price"},
+        {"btc history --monthly=no", "--monthly takes no value"},
+        {"btc hashprice --bits 0x17034219 --difficulty 1e14", "not both"},
+        {"btc halvings --height 12900000 --count 5", "only 2 halvings remain"},
+        {"btc retarget --bits 1d00fffg --first-time 0 --last-time 1", "character 8"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         wm(bad[i].args);
