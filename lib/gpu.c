@@ -11,19 +11,19 @@
 
 /* {BF16, FP8, INT8, FP4} */
 static const wm_gpu builtin[] = {
-    {"a100", "NVIDIA A100 SXM 80GB", {312, 0, 624, 0}, 80, 2.039, 400, 12500, 18500, "2023",
-     1.1, 4.1, "2023", "llm-analysis gpu_configs a100-sxm-80gb; Epoch hardware prices", false},
-    {"h100", "NVIDIA H100 SXM", {989, 1979, 1979, 0}, 80, 3.35, 700, 25000, 36000, "2024",
+    {"a100", "NVIDIA A100 SXM 80GB", {312, 0, 624, 0}, 80, 2.039, 400, 12500, 20875, "2022-2025",
+     1.1, 5.12, "2022-2025", "llm-analysis gpu_configs a100-sxm-80gb; Epoch hardware prices", false},
+    {"h100", "NVIDIA H100 SXM", {989, 1979, 1979, 0}, 80, 3.35, 700, 25000, 46875, "2022-2025",
      1.70, 12.29, "2023-2026", "llm-analysis/LLM-Viewer configs; Epoch prices; SemiAnalysis index [S]", false},
-    {"h800", "NVIDIA H800 SXM", {989, 1979, 1979, 0}, 80, 3.35, 700, 33800, 33800, "2024",
+    {"h800", "NVIDIA H800 SXM", {989, 1979, 1979, 0}, 80, 3.35, 700, 33800, 44750, "2024-2025",
      2.0, 3.42, "2025", "H100 die, NVLink 400 GB/s [S]; DeepSeek-V3 report ($2/h basis)", false},
-    {"h200", "NVIDIA H200 SXM", {989, 1979, 1979, 0}, 141, 4.8, 700, 34000, 39000, "2025",
+    {"h200", "NVIDIA H200 SXM", {989, 1979, 1979, 0}, 141, 4.8, 700, 33820, 39084, "2024-2025",
      NAN, 10.60, "2025-03", "LLM-Viewer hardware_params; Epoch (AWS on-demand 3/2025)", false},
-    {"b200", "NVIDIA B200 (HGX)", {2250, 4500, 4500, 9000}, 180, 8.0, 1000, 30000, 47400, "2025",
+    {"b200", "NVIDIA B200 (HGX)", {2250, 4500, 4500, 9000}, 180, 8.0, 1000, 30000, 47410, "2024-2025",
      2.25, 6.0, "2026", "glennklockwood.com B200 [S]; MLPerf v5.1 DGX B200 TGP 1000 W", false},
     {"gb200", "NVIDIA GB200 NVL72 (per GPU)", {2500, 5000, 5000, 10000}, 186, 8.0, 1200, 27800, 41700,
      "2025", NAN, NAN, "", "glennklockwood.com GB200 table [S]; rack $2-3M / 72 [D]", false},
-    {"mi300x", "AMD Instinct MI300X", {1307, 2615, 2615, 0}, 192, 5.3, 750, 10000, 25700, "2025-02",
+    {"mi300x", "AMD Instinct MI300X", {1307, 2615, 2615, 0}, 192, 5.3, 750, 10000, 25734, "2025-02",
      1.5, 6.0, "2025", "GenZ system_configs; Epoch prices; neocloud/Azure rates [S]", false},
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])

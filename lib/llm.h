@@ -96,7 +96,7 @@ typedef struct wm_llm_eff {
     double mem_usable; /* share of HBM for weights + KV (rest: activations, runtime) */
 } wm_llm_eff;
 /* Calibrated once on MLPerf v4.1 Llama-2-70B Offline 8xH100 and 8xH200 (docs/model-ai.md). */
-#define WM_LLM_EFF_DEFAULT {0.55, 0.65, 0.90}
+#define WM_LLM_EFF_DEFAULT {0.54, 0.65, 0.90}
 
 typedef struct wm_serve_in {
     const wm_llm *model;
