@@ -49,7 +49,7 @@ static double predict(const char *gpu_id, int n_gpus, wm_prec prec)
 static void test_mlperf_offline(void **state)
 {
     (void)state;
-    FILE *fp = fopen(wmt_shared("data/ai/mlperf_llama2_70b.csv"), "r");
+    FILE *fp = fopen(wmt_shared("ai/mlperf_llama2_70b.csv"), "r");
     assert_non_null(fp);
     char line[2048];
     int checked = 0;
@@ -83,7 +83,7 @@ static void test_epoch_prices_in_catalog(void **state)
         {"NVIDIA A100 SXM4 80 GB", "a100"}, {"NVIDIA H100 SXM5 80GB", "h100"}, {"NVIDIA H200 SXM", "h200"},
         {"NVIDIA H800 SXM5", "h800"},       {"NVIDIA B200", "b200"},           {"AMD Instinct MI300X", "mi300x"},
     };
-    FILE *fp = fopen(wmt_shared("data/ai/epoch_gpu_prices_2022_2025.csv"), "r");
+    FILE *fp = fopen(wmt_shared("ai/epoch_gpu_prices_2022_2025.csv"), "r");
     assert_non_null(fp);
     char line[4096];
     assert_non_null(fgets(line, sizeof line, fp));
