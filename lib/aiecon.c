@@ -61,8 +61,8 @@ const wm_param wm_aiecon_cloud_table[] = {
 };
 
 const wm_param wm_aiecon_tokens_table[] = {
-    {"token-price", "usd_per_m_tokens", WM_PARAM_NUM, "USD/M tokens", 2.19, 0, 1e4, NULL,
-     "price per million output tokens (DeepSeek-R1 list)"},
+    {"token-price", "usd_per_m_tokens", WM_PARAM_NUM, "USD/M tokens", 0.42, 0, 1e4, NULL,
+     "price per million output tokens (DeepSeek V3.2 list, late 2025)"},
     {"tok-s-gpu", "tok_s_per_gpu", WM_PARAM_NUM, "tokens/s", 1850, 0, 1e7, NULL,
      "busy output throughput per GPU (DeepSeek decode on H800; or from `ai serve`)"},
     {"token-util", "token_utilization", WM_PARAM_NUM, "", 0.8, 0, 1, NULL, "share of time serving at that rate"},

@@ -105,7 +105,7 @@ static void test_day_api(void **state)
     d.day = 99;
     wm_aiecon_day(&p, &d, &o);
     double before = o.revenue[WM_AI_TOKENS];
-    assert_near_rel(before, 1e6 / 1275 * 1850 * 86400 * 0.8 * 2.19 / 1e6, 1e-12);
+    assert_near_rel(before, 1e6 / 1275 * 1850 * 86400 * 0.8 * 0.42 / 1e6, 1e-12);
     d.day = 100;
     wm_aiecon_day(&p, &d, &o);
     assert_near_rel(o.revenue[WM_AI_TOKENS], before * 2.19 / 60, 1e-12);
