@@ -381,6 +381,18 @@ static const wm_param shock_table[] = {
     END,
 };
 
+static const wm_param tokserve_table[] = {
+    STR("serve-model", "serve_model", OPT, "token serving: model card whose roofline sets tokens/s per GPU"),
+    STR("serve-gpu", "serve_gpu", "h100", "token serving: GPU of the hall"),
+    STR("serve-precision", "serve_precision", "fp8", "token serving: precision"),
+    INT("serve-gpus", "serve_n_gpus", "GPUs", 8, 1, 1024, "token serving: GPUs per server (TP searched within)"),
+    NUM("serve-tpot-ms", "serve_tpot_target_ms", "ms", 50, 0, 1e6, "token serving: time per output token target"),
+    NUM("serve-input", "serve_input_tokens", "tokens", 1000, 0, 1e7, "token serving: prompt tokens per request"),
+    NUM("serve-output", "serve_output_tokens", "tokens", 300, 1, 1e7, "token serving: output tokens per request"),
+    STR("cards", "cards_file", OPT, "model-card file"),
+    END,
+};
+
 static const wm_param btc_table[] = {
     STR("asic", "asic", "s21", "ASIC model (s19xp, s21, s21pro, s21xp, ...)"),
     NUM("difficulty", "difficulty", "", NAN, 1, 1e20, "network difficulty"),
@@ -561,11 +573,12 @@ static int ai_compare(int argc, char **argv)
 {
     const char *prog = "wattmux ai compare";
     const wm_param *tabs[] = {site_table,         wm_aiecon_colo_table,  wm_aiecon_fleet_table, wm_aiecon_cloud_table,
-                              wm_aiecon_tokens_table, wm_aiecon_train_table, shock_table,          btc_table};
+                              wm_aiecon_tokens_table, wm_aiecon_train_table, shock_table,          btc_table,
+                              tokserve_table};
     size_t ntab = sizeof tabs / sizeof tabs[0];
     wm_param tbl[MAXP];
     wm_value v[MAXP];
-    size_t offs[8];
+    size_t offs[9];
     cli_opts o;
     econ_args a;
     int rc = econ_parse(prog, "revenue per MW-year of each AI mode next to Bitcoin mining on the same power", tabs,
@@ -589,11 +602,41 @@ static int ai_compare(int argc, char **argv)
                               .pue = pue_btc, .uptime = num(tbl, v, "uptime"), .price_usd_per_mwh = a.price};
         st = wm_btc_breakeven(&bi, &be);
     }
+    /* Token serving throughput from the inference roofline when a model is named. */
+    wm_serve_out so;
+    const char *smodel = str(tbl, v, "serve-model");
+    ctx c;
+    memset(&c, 0, sizeof c);
+    if (st == WM_OK && smodel) {
+        int lrc = ctx_open(&c, prog, str(tbl, v, "cards"));
+        if (lrc != CLI_OK) {
+            ctx_close(&c);
+            return lrc;
+        }
+        wm_serve_in si = {.n_gpus = (int)num(tbl, v, "serve-gpus"), .tp = 0, .input_tokens = num(tbl, v, "serve-input"),
+                          .output_tokens = num(tbl, v, "serve-output"),
+                          .tpot_target_s = num(tbl, v, "serve-tpot-ms") / 1e3, .eff = WM_LLM_EFF_DEFAULT,
+                          .power = WM_POWER_IN_DEFAULT, .usd_per_gpu_h = 0};
+        si.power.util = a.p.tokens.utilization;
+        st = wm_llm_find(c.ms, smodel, &si.model, &e);
+        if (st == WM_OK)
+            st = wm_gpu_find(c.gs, str(tbl, v, "serve-gpu"), &si.gpu, &e);
+        if (st == WM_OK)
+            st = wm_prec_parse(str(tbl, v, "serve-precision"), &si.prec, &e);
+        si.kv_bytes = wm_prec_bytes(si.prec) < 1 ? 1 : wm_prec_bytes(si.prec);
+        if (st == WM_OK)
+            st = wm_llm_serve(&si, &so, &e);
+        if (st == WM_OK)
+            a.p.tokens.tok_s_per_gpu = so.out_tok_s_per_gpu;
+    }
+    ctx_close(&c);
     if (st != WM_OK)
         return cli_error(prog, st, &e);
     cli_out out;
     cli_out_init(&out, o.json);
     cli_num(&out, "power_usd_per_mwh", "power price", a.price, 2, "USD/MWh");
+    cli_num(&out, "token_tok_s_per_gpu", smodel ? "tokens/s per GPU (roofline)" : "tokens/s per GPU (given)",
+            a.p.tokens.tok_s_per_gpu, 0, "tok/s");
     cli_num(&out, "hashprice_usd_per_ph_day", "hashprice", hp.usd_per_ph_day, 2, "USD/PH/day");
     cli_num(&out, "btc_breakeven_usd_per_mwh", "mining break-even power price", be.breakeven_usd_per_mwh, 2, "USD/MWh");
     cli_table_begin(&out, "modes", mode_cols, (int)(sizeof mode_cols / sizeof mode_cols[0]));
