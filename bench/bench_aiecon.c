@@ -31,6 +31,20 @@ int main(void)
     double dt = now() - t0;
     printf("bench_aiecon: wm_aiecon_day %.3g path-days/s (4 modes each; checksum %.6g)\n", n / dt, sink);
 
+    /* the planner's split: one base per day shared by all paths, apply per path-day */
+    wm_ai_day_base base[64];
+    for (int d = 0; d < 64; d++)
+        wm_aiecon_base(&p, 10.0 * d, &base[d]);
+    t0 = now();
+    for (long i = 0; i < n; i++) {
+        wm_ai_day_in d = {.day = 0, .power_usd_per_mwh = 20 + (i % 97), .token_price_mult = 1, .rent_mult = 1};
+        wm_ai_day_out o;
+        wm_aiecon_apply(&base[i & 63], &d, &o);
+        sink += o.net[i & 3];
+    }
+    dt = now() - t0;
+    printf("bench_aiecon: wm_aiecon_apply %.3g path-days/s (checksum %.6g)\n", n / dt, sink);
+
     const wm_llm *m;
     const wm_gpu *g;
     wm_llm_find(NULL, "llama-2-70b", &m, NULL);

@@ -223,31 +223,30 @@ wm_status wm_aiecon_check(const wm_aiecon *p, wm_err *err)
 
 double wm_aiecon_gpus_per_mw_it(const wm_ai_fleet *f) { return 1e6 / f->it_w_per_gpu; }
 
-void wm_aiecon_day(const wm_aiecon *p, const wm_ai_day_in *d, wm_ai_day_out *o)
+void wm_aiecon_base(const wm_aiecon *p, double day, wm_ai_day_base *o)
 {
-    const double price = d->power_usd_per_mwh;
-    const double years = d->day / DAYS_PER_YEAR;
-    const bool shocked = p->shock.on && d->day >= p->shock.day;
-    const double tok_mult = d->token_price_mult * (shocked ? p->shock.token_price_factor : 1.0);
+    const double years = day / DAYS_PER_YEAR;
+    const bool shocked = p->shock.on && day >= p->shock.day;
+    const double tok_mult = shocked ? p->shock.token_price_factor : 1.0;
     const double thr_mult = shocked ? 1.0 / p->shock.compute_factor : 1.0;
-    const double rent_mult = d->rent_mult * (shocked ? p->shock.rent_factor : 1.0);
+    const double rent_mult = shocked ? p->shock.rent_factor : 1.0;
 
     /* colocation: rent per MW IT = rate * 1000 kW * 12 / 365.25, stepped up yearly after
      * the lead time; renewal at the last rate after the term (see docs). */
     const wm_colo *c = &p->colo;
     double lead_days = c->lead_time_months * DAYS_PER_MONTH;
-    double rev = 0, pow_cost = 0;
-    if (d->day >= lead_days) {
-        double yrs_on = (d->day - lead_days) / DAYS_PER_YEAR;
+    double rev = 0, mwh = 0;
+    if (day >= lead_days) {
+        double yrs_on = (day - lead_days) / DAYS_PER_YEAR;
         double steps = floor(yrs_on < c->term_years ? yrs_on : c->term_years - 1e-9);
         if (steps < 0)
             steps = 0;
         rev = c->usd_per_kw_month * 1000.0 * 12.0 / DAYS_PER_YEAR * pow(1.0 + c->escalator_per_year, steps);
         if (!c->power_passthrough)
-            pow_cost = c->load_factor * c->pue * 24.0 * price;
+            mwh = c->load_factor * c->pue * 24.0;
     }
     o->revenue[WM_AI_COLO] = rev;
-    o->power_cost[WM_AI_COLO] = pow_cost;
+    o->mwh[WM_AI_COLO] = mwh;
     o->fixed_cost[WM_AI_COLO] =
         c->fitout_capex_usd_per_mw / (c->term_years * DAYS_PER_YEAR) + c->opex_usd_per_mw_year / DAYS_PER_YEAR;
     o->meter_mw_per_it_mw[WM_AI_COLO] = c->pue;
@@ -257,20 +256,19 @@ void wm_aiecon_day(const wm_aiecon *p, const wm_ai_day_in *d, wm_ai_day_out *o)
     double gpus = 1e6 / f->it_w_per_gpu;
     double capex = gpus * f->gpu_capex_usd + f->facility_capex_usd_per_mw;
     double fixed = capex / (f->life_years * DAYS_PER_YEAR) + capex * f->opex_frac_per_year / DAYS_PER_YEAR;
-    /* MW IT drawn at utilization u: idle + (1 - idle) u; energy cost at the meter: x PUE x 24 h. */
-#define DRAW(u) ((f->idle_frac + (1.0 - f->idle_frac) * (u)) * f->pue * 24.0 * price)
+    /* MW IT drawn at utilization u: idle + (1 - idle) u; energy at the meter: x PUE x 24 h. */
+#define DRAW(u) ((f->idle_frac + (1.0 - f->idle_frac) * (u)) * f->pue * 24.0)
 
     double rent = p->cloud.usd_per_gpu_h * exp(-p->cloud.decline_per_year * years);
     if (rent < p->cloud.floor_usd_per_gpu_h)
         rent = p->cloud.floor_usd_per_gpu_h < p->cloud.usd_per_gpu_h ? p->cloud.floor_usd_per_gpu_h
                                                                       : p->cloud.usd_per_gpu_h;
-    rent *= rent_mult;
-    o->revenue[WM_AI_CLOUD] = gpus * 24.0 * p->cloud.utilization * rent;
-    o->power_cost[WM_AI_CLOUD] = DRAW(p->cloud.utilization);
+    o->revenue[WM_AI_CLOUD] = gpus * 24.0 * p->cloud.utilization * rent * rent_mult;
+    o->mwh[WM_AI_CLOUD] = DRAW(p->cloud.utilization);
 
     double tok_day = p->tokens.tok_s_per_gpu * thr_mult * 86400.0 * p->tokens.utilization * gpus;
     o->revenue[WM_AI_TOKENS] = tok_day * p->tokens.usd_per_m_tokens * tok_mult / 1e6;
-    o->power_cost[WM_AI_TOKENS] = DRAW(p->tokens.utilization);
+    o->mwh[WM_AI_TOKENS] = DRAW(p->tokens.utilization);
 
     /* interruptible training: paid for the hours computed minus the hours lost to restarts;
      * when curtailed the hall draws idle power. */
@@ -278,16 +276,32 @@ void wm_aiecon_day(const wm_aiecon *p, const wm_ai_day_in *d, wm_ai_day_out *o)
     if (hours < 0)
         hours = 0;
     o->revenue[WM_AI_TRAIN] = gpus * hours * p->train.usd_per_gpu_h * rent_mult;
-    o->power_cost[WM_AI_TRAIN] = DRAW(p->train.availability);
+    o->mwh[WM_AI_TRAIN] = DRAW(p->train.availability);
 #undef DRAW
     for (int m = WM_AI_CLOUD; m < WM_AI_MODE_COUNT; m++) {
         o->fixed_cost[m] = fixed;
         o->meter_mw_per_it_mw[m] = f->pue;
     }
+}
+
+void wm_aiecon_apply(const wm_ai_day_base *b, const wm_ai_day_in *d, wm_ai_day_out *o)
+{
+    const double mult[WM_AI_MODE_COUNT] = {1.0, d->rent_mult, d->token_price_mult, d->rent_mult};
     for (int m = 0; m < WM_AI_MODE_COUNT; m++) {
+        o->revenue[m] = b->revenue[m] * mult[m];
+        o->power_cost[m] = b->mwh[m] * d->power_usd_per_mwh;
+        o->fixed_cost[m] = b->fixed_cost[m];
         o->net[m] = o->revenue[m] - o->power_cost[m] - o->fixed_cost[m];
-        o->net_per_meter_mw[m] = o->net[m] / o->meter_mw_per_it_mw[m];
+        o->meter_mw_per_it_mw[m] = b->meter_mw_per_it_mw[m];
+        o->net_per_meter_mw[m] = o->net[m] / b->meter_mw_per_it_mw[m];
     }
+}
+
+void wm_aiecon_day(const wm_aiecon *p, const wm_ai_day_in *d, wm_ai_day_out *o)
+{
+    wm_ai_day_base b;
+    wm_aiecon_base(p, d->day, &b);
+    wm_aiecon_apply(&b, d, o);
 }
 
 double wm_aiecon_colo_usd_per_kw_month(double total_usd, double mw_it, double years)

@@ -111,6 +111,19 @@ typedef struct wm_ai_day_out {   /* USD per MW of IT per day, per mode */
 } wm_ai_day_out;
 /* Allocation-free; p must have passed wm_aiecon_check. */
 void wm_aiecon_day(const wm_aiecon *p, const wm_ai_day_in *d, wm_ai_day_out *out);
+
+/* The same split in two for Monte Carlo: everything that depends only on the day (lease steps,
+ * rent decline, the shock) goes into a base computed once per day and shared by all paths;
+ * wm_aiecon_apply then needs only the path's prices (a few multiply-adds, no libm calls).
+ * wm_aiecon_day(p, d) == wm_aiecon_apply(base(p, d->day), d) exactly. */
+typedef struct wm_ai_day_base {
+    double revenue[WM_AI_MODE_COUNT];   /* at multipliers 1 */
+    double mwh[WM_AI_MODE_COUNT];       /* energy at the meter per MW IT per day */
+    double fixed_cost[WM_AI_MODE_COUNT];
+    double meter_mw_per_it_mw[WM_AI_MODE_COUNT];
+} wm_ai_day_base;
+void wm_aiecon_base(const wm_aiecon *p, double day, wm_ai_day_base *b);
+void wm_aiecon_apply(const wm_ai_day_base *b, const wm_ai_day_in *d, wm_ai_day_out *out);
 double wm_aiecon_gpus_per_mw_it(const wm_ai_fleet *f);
 
 /* ---- published-figure arithmetic ---- */

@@ -124,6 +124,37 @@ static void test_day_api(void **state)
         assert_near_rel(o.net[m], o.revenue[m] - o.power_cost[m] - o.fixed_cost[m], 1e-12);
 }
 
+/* Monte Carlo split: base (per day) + apply (per path) equals the one-call API bit for bit, and
+ * the path's multipliers scale only the modes they belong to. */
+static void test_base_apply(void **state)
+{
+    (void)state;
+    wm_aiecon p;
+    wm_aiecon_defaults(&p);
+    p.colo.power_passthrough = false;
+    p.colo.escalator_per_year = 0.025;
+    wm_ai_shock_deepseek_r1(&p.shock, 500);
+    for (int day = 0; day < 4000; day += 37) {
+        wm_ai_day_base b;
+        wm_aiecon_base(&p, day, &b);
+        for (int k = 0; k < 3; k++) {
+            wm_ai_day_in d = {.day = day, .power_usd_per_mwh = -20 + 45.0 * k, .token_price_mult = 0.5 + k,
+                              .rent_mult = 1.5 - 0.4 * k};
+            wm_ai_day_out o1, o2;
+            wm_aiecon_day(&p, &d, &o1);
+            wm_aiecon_apply(&b, &d, &o2);
+            assert_memory_equal(&o1, &o2, sizeof o1);
+            wm_ai_day_in d1 = {.day = day, .power_usd_per_mwh = d.power_usd_per_mwh, .token_price_mult = 1,
+                               .rent_mult = 1};
+            wm_ai_day_out o3;
+            wm_aiecon_apply(&b, &d1, &o3);
+            assert_near_rel(o2.revenue[WM_AI_TOKENS], o3.revenue[WM_AI_TOKENS] * d.token_price_mult, 1e-15);
+            assert_near_rel(o2.revenue[WM_AI_CLOUD], o3.revenue[WM_AI_CLOUD] * d.rent_mult, 1e-15);
+            assert_true(o2.revenue[WM_AI_COLO] == o3.revenue[WM_AI_COLO]);
+        }
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -153,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_chatgpt_cost),
         cmocka_unit_test(test_colo_deal),
         cmocka_unit_test(test_day_api),
+        cmocka_unit_test(test_base_apply),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
