@@ -76,6 +76,29 @@ static void test_mlperf_offline(void **state)
     assert_int_equal(checked, 2); /* 8xH100 and 8xH200 */
 }
 
+/* Out of sample (not used to calibrate): the 1xB200 v4.1 preview ran FP4 weights; the model with
+ * the Hopper-calibrated factors overshoots by ~24 %. The band (30 %) is a regression guard that
+ * documents the known gap, not a validation claim (docs/model-ai.md). */
+static void test_mlperf_b200_held_out(void **state)
+{
+    (void)state;
+    FILE *fp = fopen(wmt_shared("ai/mlperf_llama2_70b.csv"), "r");
+    assert_non_null(fp);
+    char line[2048];
+    double want = 0;
+    while (fgets(line, sizeof line, fp)) {
+        char *f[16];
+        if (split(line, f, 16) >= 8 && strncmp(f[4], "B200", 4) == 0 && strncmp(f[5], "Offline", 7) == 0)
+            want = atof(f[6]);
+    }
+    fclose(fp);
+    assert_true(want > 0);
+    double got = predict("b200", 1, WM_PREC_FP4);
+    print_message("MLPerf b200 1x Offline (held out, FP4): model %.0f tok/s, measured %.0f (%+.1f%%)\n", got, want,
+                  100 * (got / want - 1));
+    assert_near_rel(got, want, 0.30);
+}
+
 static void test_epoch_prices_in_catalog(void **state)
 {
     (void)state;
@@ -127,6 +150,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mlperf_offline),
+        cmocka_unit_test(test_mlperf_b200_held_out),
         cmocka_unit_test(test_epoch_prices_in_catalog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

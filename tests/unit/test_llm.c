@@ -198,6 +198,22 @@ static void test_serve_latency_and_cost(void **state)
     assert_int_equal(wm_llm_serve(&in, &o2, NULL), WM_EINFEASIBLE);
 }
 
+/* Case 9, Epoch's GPT-4o query estimate: 100B active parameters, 500 output tokens, H100 989
+ * TFLOPS at 10 % utilization -> 1.01 GPU-seconds; DGX H100 1275 W per GPU x 0.7 x PUE 1.2 = 1071 W
+ * -> 0.30 Wh per query (each within 1 %). */
+static void test_epoch_query_energy(void **state)
+{
+    (void)state;
+    wm_gpu dgx = *gpu("h100");
+    dgx.board_w = 1275; /* DGX H100 10.2 kW / 8, host included */
+    wm_power_in pw = {.util = 1, .power_frac_busy = 0.7, .power_frac_idle = 0, .host_overhead = 0, .pue = 1.2};
+    double w = wm_power_facility_w_per_gpu(&dgx, &pw);
+    assert_near_rel(w, 1071, 0.001);
+    double gpu_s = 2 * 100e9 * 500 / (dgx.peak_tflops[WM_PREC_BF16] * 1e12 * 0.10);
+    assert_near_rel(gpu_s, 1.01, 0.01);
+    assert_near_rel(w * gpu_s / 3600, 0.30, 0.01);
+}
+
 static const char cards[] =
     "# user cards\n"
     "[model my-moe]\n"
@@ -283,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_serve_errors),
         cmocka_unit_test(test_serve_latency_and_cost),
         cmocka_unit_test(test_cards_parse),
+        cmocka_unit_test(test_epoch_query_energy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
