@@ -260,7 +260,7 @@ static const wm_param serve_table[] = {
     NUM("eff-compute", "eff_compute", "", 0.54, 0.01, 1, "achieved / peak tensor FLOP/s (calibrated)"),
     NUM("eff-memory", "eff_memory", "", 0.65, 0.01, 1, "achieved / peak HBM bandwidth (calibrated)"),
     NUM("mem-usable", "mem_usable", "", 0.9, 0.01, 1, "share of HBM for weights and KV"),
-    NUM("util", "utilization", "", 1.0, -1, 1, "share of time serving"),
+    NUM("util", "utilization", "", 1.0, 0, 1, "share of time serving"),
     NUM("usd-per-gpu-h", "usd_per_gpu_h", "USD/GPU-h", 2.0, 0, 1000, "cost of a GPU-hour"),
     NUM("power-frac", "power_frac_busy", "", 0.7, 0.01, 1.5, "GPU draw when busy / board power"),
     NUM("idle-frac", "power_frac_idle", "", 0.15, 0, 1.5, "GPU draw when idle / board power"),

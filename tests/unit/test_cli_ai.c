@@ -129,7 +129,8 @@ static void test_errors(void **state)
     assert_non_null(strstr(errbuf, "does not fit"));
     run("ai serve --model llama-2-70b --gpu h100 --util -0.5");
     assert_int_equal(rc, 2);
-    assert_non_null(strstr(errbuf, "utilization must be in [0, 1]"));
+    assert_non_null(strstr(errbuf, "--util: -0.5"));
+    assert_non_null(strstr(errbuf, "outside [0, 1]"));
     run("ai cloud --cloud-util -1");
     assert_int_equal(rc, 2);
     run("ai compare --asic s21");
