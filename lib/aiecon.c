@@ -306,12 +306,16 @@ void wm_aiecon_day(const wm_aiecon *p, const wm_ai_day_in *d, wm_ai_day_out *o)
 
 double wm_aiecon_colo_usd_per_kw_month(double total_usd, double mw_it, double years)
 {
+    if (!(mw_it > 0 && years > 0 && total_usd >= 0))
+        return NAN;
     return total_usd / (mw_it * 1000.0 * years * 12.0);
 }
 
 double wm_aiecon_colo_first_year_rate(double total_usd, double mw_it, double years, double esc)
 {
     /* total = r0 * kW * 12 * sum_{y < years} (1 + esc)^y, whole years plus a fractional last one */
+    if (!(mw_it > 0 && years > 0 && years <= 100 && total_usd >= 0 && esc > -1))
+        return NAN;
     double sum = 0;
     for (double y = 0; y < years; y += 1.0) {
         double frac = years - y < 1.0 ? years - y : 1.0;

@@ -127,7 +127,7 @@ void wm_aiecon_apply(const wm_ai_day_base *b, const wm_ai_day_in *d, wm_ai_day_o
 double wm_aiecon_gpus_per_mw_it(const wm_ai_fleet *f);
 
 /* ---- published-figure arithmetic ---- */
-/* Flat $/kW-month implied by a lease's total value. */
+/* Flat $/kW-month implied by a lease's total value (NAN unless mw_it > 0, years > 0). */
 double wm_aiecon_colo_usd_per_kw_month(double total_usd, double mw_it, double years);
 /* First-year $/kW-month of a lease escalating by esc per year with the same total. */
 double wm_aiecon_colo_first_year_rate(double total_usd, double mw_it, double years, double esc);

@@ -43,7 +43,8 @@ wm_status wm_llm_set_add(wm_llm_set *s, const wm_llm *m, wm_err *err);
 /* Case-insensitive, ignores '-', '_', '.', spaces; s may be NULL (built-ins only). */
 wm_status wm_llm_find(const wm_llm_set *s, const char *name, const wm_llm **out, wm_err *err);
 
-/* Model-card file: "[model ID]" or "[gpu ID]" sections of "key = value" lines, '#' comments.
+/* Model-card file: "[model ID]" or "[gpu ID]" sections of "key = value" lines; '#' starts a
+ * comment line (not an end-of-line comment: the rest of a value line is the value).
  * Model keys: name params_total params_active params_expert layers hidden heads kv_heads
  * head_dim attention(gqa|mha|mla) kv_lora_rank rope_head_dim experts experts_active source.
  * GPU keys: name bf16_tflops fp8_tflops int8_tflops fp4_tflops hbm_gb hbm_tb_s board_w

@@ -59,6 +59,8 @@ static void test_colo_deal(void **state)
         total += r0 * 200e3 * 12 * pow(1.03, y);
     assert_near_rel(total, 3.5e9, 1e-12);
     assert_near_rel(wm_aiecon_colo_first_year_rate(3.5e9, 200, 12, 0), r, 1e-12);
+    assert_true(isnan(wm_aiecon_colo_usd_per_kw_month(3.5e9, 0, 12)));
+    assert_true(isnan(wm_aiecon_colo_first_year_rate(3.5e9, 200, 0, 0.03)));
 }
 
 /* The per-day API: the default colo rate is the deal's rate, so a year of colo revenue per MW IT
