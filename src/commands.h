@@ -4,5 +4,6 @@
 #define WM_COMMANDS_H
 
 int cmd_btc(int argc, char **argv);
+int cmd_dispatch(int argc, char **argv);
 
 #endif
