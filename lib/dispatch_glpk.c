@@ -208,6 +208,7 @@ wm_status wm_dispatch_solve_glpk(const wm_dispatch_problem *p, wm_dispatch_ws *w
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_OFF;
     sm.presolve = GLP_OFF;
+    sm.meth = GLP_DUALP; /* measured ~2-3x faster than primal on these LPs */
     int rc = glp_simplex(lp, &sm);
     int status = glp_get_status(lp);
     if (rc == 0 && status == GLP_OPT && nblock > 0) {
