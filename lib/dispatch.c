@@ -216,10 +216,11 @@ static double fill(const wm_dispatch_problem *p, const wm_dispatch_ws *ws, size_
         if (v <= lo || level >= cap)
             break;
         if (level < q) {
-            double a = fmin(rem, fmin(q, cap) - level);
+            double lim = fmin(q, cap), room = lim - level;
+            double a = fmin(rem, room);
             if (a > 0) {
                 take += a;
-                level += a;
+                level = a == room ? lim : level + a; /* land exactly on the block edge */
                 rem -= a;
                 if (pc) {
                     pc[np].end = level;
