@@ -568,6 +568,23 @@ static wm_status solve_dp(const wm_dispatch_problem *p, wm_dispatch_ws *ws, size
     return WM_OK;
 }
 
+size_t wm_dispatch_dp_states(const wm_dispatch_problem *p)
+{
+    size_t nblock = 0, b = 0;
+    for (size_t g = 0; g < p->ngroups; g++)
+        if (p->group[g].kind == WM_LOAD_BLOCK) {
+            nblock++;
+            b = g;
+        }
+    if (nblock != 1)
+        return 0;
+    const wm_dispatch_group *gb = &p->group[b];
+    long need = energy_intervals(p, gb);
+    if (need < 0)
+        need = 0;
+    return (size_t)(gb->min_on + gb->min_off) * (size_t)(need + 1);
+}
+
 wm_status wm_dispatch_solve(const wm_dispatch_problem *p, wm_dispatch_ws *ws, wm_err *err)
 {
     wm_status st = wm_dispatch_check_problem(p, err);

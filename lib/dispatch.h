@@ -104,6 +104,10 @@ typedef struct wm_dispatch_ws wm_dispatch_ws;
 wm_status wm_dispatch_ws_new(size_t max_n, size_t max_groups, size_t dp_states_max, wm_dispatch_ws **out);
 void wm_dispatch_ws_free(wm_dispatch_ws *ws);
 
+/* DP states per interval the problem needs (0 when no DP is used): pass it (or more) as
+ * dp_states_max; memory is about max_n * states * 4 bytes. */
+size_t wm_dispatch_dp_states(const wm_dispatch_problem *p);
+
 /* Validate a problem (finite data, firm load within cap, months in order, ...). */
 wm_status wm_dispatch_check_problem(const wm_dispatch_problem *p, wm_err *err);
 

@@ -527,12 +527,23 @@ static wm_status resolve(ctx *c)
 
 /* ------------------------------------------------------------------ entry points ---- */
 
-static void quiet_diag(struct fy_diag *d, void *u, const char *b, size_t l)
+/* libfyaml reports through this callback; the first error's text is kept. (Collecting errors
+ * with fy_diag_set_collect_errors leaks in libfyaml 0.7 when a document fails to build.) */
+typedef struct diag_sink {
+    char text[WM_ERR_MSG];
+    bool have;
+} diag_sink;
+
+static void diag_out(struct fy_diag *d, void *u, const char *b, size_t l)
 {
     (void)d;
-    (void)u;
-    (void)b;
-    (void)l;
+    diag_sink *k = u;
+    if (!k || k->have || !b)
+        return;
+    size_t n = l < sizeof k->text - 1 ? l : sizeof k->text - 1;
+    memcpy(k->text, b, n);
+    k->text[n] = '\0';
+    k->have = true;
 }
 
 wm_status wm_site_parse(const char *buf, size_t len, const char *name, wm_site *out, wm_err *err)
@@ -546,25 +557,47 @@ wm_status wm_site_parse(const char *buf, size_t len, const char *name, wm_site *
         return WM_ENOMEM;
     snprintf(s->source, sizeof s->source, "%s", src);
     set_defaults(&wm_site_schema_root, (char *)s);
+    diag_sink sink = {.have = false};
     struct fy_diag_cfg dc;
     fy_diag_cfg_default(&dc);
     dc.fp = NULL;
-    dc.output_fn = quiet_diag;
+    dc.output_fn = diag_out;
+    dc.user = &sink;
     dc.colorize = false;
+    dc.show_source = false;
+    dc.show_position = true;
+    dc.show_type = false;
+    dc.show_module = false;
+    dc.position_width = 0;
+    dc.level = FYET_ERROR;
     struct fy_diag *diag = fy_diag_create(&dc);
     if (!diag) {
         free(s);
         return WM_ENOMEM;
     }
-    fy_diag_set_collect_errors(diag, true);
     struct fy_parse_cfg pc = {.search_path = NULL, .flags = FYPCF_QUIET, .userdata = NULL, .diag = diag};
     struct fy_document *doc = fy_document_build_from_string(&pc, buf, len);
     wm_status st = WM_OK;
     if (!doc) {
-        void *it = NULL;
-        struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
-        if (de)
-            st = wm_err_set(err, WM_EPARSE, src, de->line + 1, de->column + 1, "YAML: %s", de->msg ? de->msg : "syntax error");
+        /* "<input>:<line>:<col>: error: message" (1-based); the input name is libfyaml's own */
+        int line = 0, col = 0;
+        char *m = sink.text, *e = strstr(sink.text, ": error: ");
+        if (e) {
+            *e = '\0';
+            m = e + 9;
+            char *c2 = strrchr(sink.text, ':');
+            if (c2) {
+                col = atoi(c2 + 1);
+                *c2 = '\0';
+                char *c1 = strrchr(sink.text, ':');
+                line = c1 ? atoi(c1 + 1) : 0;
+            }
+        }
+        size_t ml = strlen(m);
+        while (ml > 0 && (m[ml - 1] == '\n' || m[ml - 1] == ' '))
+            ml--;
+        if (sink.have && ml > 0)
+            st = wm_err_set(err, WM_EPARSE, src, line, col, "YAML: %.*s", (int)ml, m);
         else
             st = wm_err_set(err, WM_EPARSE, src, 0, 0, "YAML: cannot parse the document");
         fy_diag_unref(diag);

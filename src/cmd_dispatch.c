@@ -237,8 +237,13 @@ int cmd_dispatch(int argc, char **argv)
     st = wm_site_run_new(site, pr->time, pr->price, pr->n, (double)pr->step_s / 3600.0, &run, &err);
     wm_dispatch_ws *ws = NULL;
     double *x0 = NULL;
-    if (st == WM_OK)
-        st = wm_dispatch_ws_new(pr->n, run->problem.ngroups ? run->problem.ngroups : 1, 0, &ws);
+    if (st == WM_OK) {
+        /* size the DP for this problem, up to ~256 MB of back pointers */
+        size_t S = wm_dispatch_dp_states(&run->problem), cap = ((size_t)1 << 26) / pr->n;
+        if (S > cap)
+            S = cap;
+        st = wm_dispatch_ws_new(pr->n, run->problem.ngroups ? run->problem.ngroups : 1, S, &ws);
+    }
     if (st == WM_OK && !(x0 = malloc(pr->n * run->problem.ngroups * sizeof(double) + 1)))
         st = WM_ENOMEM;
     wm_dispatch_summary base = {0};
