@@ -546,12 +546,64 @@ static void diag_out(struct fy_diag *d, void *u, const char *b, size_t l)
     k->have = true;
 }
 
+/* Site files are UTF-8 text. libfyaml 0.7 can loop forever on some invalid UTF-8 (found by
+ * fuzz_site), so the bytes are checked first: well-formed UTF-8 (no overlongs, surrogates or
+ * code points above U+10FFFF), no NUL or other C0 controls except tab, LF and CR. */
+static wm_status check_text(const unsigned char *b, size_t len, const char *src, wm_err *err)
+{
+    long line = 1, col = 1;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = b[i];
+        size_t n = 0;
+        unsigned cp = 0;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                return wm_err_set(err, WM_EPARSE, src, line, col, "control character 0x%02x: expected YAML text", c);
+            n = 1;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 2;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 3;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 4;
+            cp = c & 0x07;
+        } else {
+            return wm_err_set(err, WM_EPARSE, src, line, col, "invalid UTF-8 byte 0x%02x: expected UTF-8 text", c);
+        }
+        if (n > 1) {
+            if (i + n > len)
+                return wm_err_set(err, WM_EPARSE, src, line, col, "truncated UTF-8 sequence: expected UTF-8 text");
+            for (size_t k = 1; k < n; k++) {
+                if ((b[i + k] & 0xc0) != 0x80)
+                    return wm_err_set(err, WM_EPARSE, src, line, col, "invalid UTF-8 sequence: expected UTF-8 text");
+                cp = (cp << 6) | (b[i + k] & 0x3f);
+            }
+            if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+                return wm_err_set(err, WM_EPARSE, src, line, col, "invalid UTF-8 code point: expected UTF-8 text");
+        }
+        if (c == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+        i += n;
+    }
+    return WM_OK;
+}
+
 wm_status wm_site_parse(const char *buf, size_t len, const char *name, wm_site *out, wm_err *err)
 {
     memset(out, 0, sizeof *out);
     const char *src = name ? name : "<site>";
     if (len > WM_SITE_MAX_BYTES)
         return wm_err_set(err, WM_ELIMIT, src, 0, 0, "site file larger than %d bytes", WM_SITE_MAX_BYTES);
+    wm_status cst = check_text((const unsigned char *)buf, len, src, err);
+    if (cst != WM_OK)
+        return cst;
     wm_site *s = calloc(1, sizeof *s);
     if (!s)
         return WM_ENOMEM;

@@ -115,6 +115,8 @@ static void test_bad_files(void **state)
         {"!site:\n  interconnect_mw: -3\ncontract: {}\n", 2, 20, "outside"},
         {"!site:\n  interconnect_mw: 5\n", 1, 1, "missing required key 'contract'"},
         {"!site:\n  name: x\ncontract: {}\n", 1, 1, "missing required key 'interconnect_mw'"},
+        {"!wh:\n%  peri\xff\xffg 00:15\"]}\n", 2, 8, "invalid UTF-8 byte 0xff"}, /* hung libfyaml (fuzz_site) */
+        {"!site:\n  name: a\x01" "b\n", 2, 10, "control character 0x01"},
         {"!site: [1, 2\n", 2, 1, "YAML: flow sequence without a closing bracket"},
         {"!site:\n  interconnect_mw: 5\n  interconnect_mw: 6\ncontract: {}\n", 3, 3, "YAML: duplicate key"},
         {"!x: &a 5\nsite:\n  interconnect_mw: *a\ncontract: {}\n", 1, 1, "unknown key 'x'"},
