@@ -16,6 +16,7 @@ static int cmd_version(int argc, char **argv)
 static const cli_sub commands[] = {
     {"btc", "Bitcoin mining economics: subsidy, targets, retarget, hashprice, break-even, cost", cmd_btc},
     {"ai", "AI compute economics: GPUs, training, serving, colocation, GPU cloud, compare with mining", cmd_ai},
+    {"dispatch", "optimal interval-by-interval split of a site's power against real electricity prices", cmd_dispatch},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };
