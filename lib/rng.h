@@ -1,0 +1,77 @@
+/* rng.h - counter-based random numbers for the Monte Carlo (Random123 Philox4x32-10, Salmon et
+ * al., SC'11). A stream is keyed by (seed, path, stream id): key = the 64-bit seed, counter =
+ * (block index, stream id, path low 32 bits, path high 32 bits). The numbers a path sees
+ * therefore depend only on (seed, path, stream), never on which thread or MPI rank runs it or in
+ * which order paths are run: that is what makes results bit-identical for any thread count.
+ * Invariants: a wm_rng is a plain value (no allocation, no global state except the ziggurat
+ * tables, built once and read-only); every draw is a pure function of (key, counter position).
+ * Uniforms are in the open interval (0, 1); normals come from a 256-layer ziggurat (Marsaglia and
+ * Tsang 2000). Formulas and sources: docs/model-mc.md. */
+#ifndef WM_RNG_H
+#define WM_RNG_H
+
+#include "wattmux.h"
+
+#include <stdint.h>
+
+/* Stream ids: one per independent source of randomness, so that changing one model's
+ * parameters (or whether it draws at all) leaves every other model's draws unchanged
+ * (common random numbers across strategies and stress tests). */
+enum wm_rng_stream {
+    WM_STREAM_PRICE = 1,      /* BTC log-returns (diffusion) or bootstrap block starts */
+    WM_STREAM_PRICE_JUMP = 2, /* BTC jump arrivals and sizes */
+    WM_STREAM_NETWORK = 3,    /* hashrate noise */
+    WM_STREAM_FEES = 4,       /* fee level noise and spikes */
+    WM_STREAM_POWER = 5,      /* daily power price level and day shapes */
+    WM_STREAM_AI = 6,         /* AI price jumps and noise */
+    WM_STREAM_TENANT = 7,     /* colocation tenant default and re-letting */
+    WM_STREAM_USER = 16       /* first id free for callers */
+};
+
+#define WM_RNG_BUF 32 /* u32 per refill: 8 Philox blocks */
+
+typedef struct wm_rng {
+    uint32_t key[2];
+    uint32_t ctr[4];     /* ctr[0] = next block index */
+    uint32_t buf[WM_RNG_BUF];
+    unsigned pos;        /* next unused word of buf; WM_RNG_BUF = empty */
+} wm_rng;
+
+/* Position the stream at its first number. */
+void wm_rng_init(wm_rng *r, uint64_t seed, uint64_t path, uint32_t stream);
+/* Refill the buffer (internal; called by the inline draws). */
+void wm_rng_refill(wm_rng *r);
+
+static inline uint32_t wm_rng_u32(wm_rng *r)
+{
+    if (r->pos >= WM_RNG_BUF)
+        wm_rng_refill(r);
+    return r->buf[r->pos++];
+}
+
+/* Uniform on (0, 1) with 2^-32 resolution: (u + 0.5) 2^-32. */
+static inline double wm_rng_uniform(wm_rng *r)
+{
+    return ((double)wm_rng_u32(r) + 0.5) * (1.0 / 4294967296.0);
+}
+
+/* Standard normal (ziggurat; about 1.01 words per draw). */
+double wm_rng_normal(wm_rng *r);
+/* Exponential with mean 1 (-log U). */
+double wm_rng_exponential(wm_rng *r);
+/* Uniform integer in [0, n), n >= 1, without modulo bias (Lemire 2019). */
+uint32_t wm_rng_below(wm_rng *r, uint32_t n);
+/* Student-t with nu > 2 degrees of freedom scaled to unit variance (fat-tailed shocks):
+ * z / sqrt(chi2_nu / nu) * sqrt((nu - 2) / nu), chi2 as a sum of nu squared normals when nu is
+ * an integer <= 16, else via the Marsaglia-Tsang gamma sampler. */
+double wm_rng_student_t(wm_rng *r, double nu);
+/* Gamma(shape a > 0, scale 1), Marsaglia and Tsang (2000). */
+double wm_rng_gamma(wm_rng *r, double a);
+/* Poisson with mean lambda in [0, 1e6]: inversion for lambda < 30, else normal rounding
+ * (documented approximation, used only for counts of rare events). */
+uint32_t wm_rng_poisson(wm_rng *r, double lambda);
+
+/* One raw Philox4x32-10 block (for known-answer tests and other modules). */
+void wm_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+#endif
