@@ -23,8 +23,11 @@ enum wm_rng_stream {
     WM_STREAM_NETWORK = 3,    /* hashrate noise */
     WM_STREAM_FEES = 4,       /* fee level noise and spikes */
     WM_STREAM_POWER = 5,      /* daily power price level and day shapes */
-    WM_STREAM_AI = 6,         /* AI price jumps and noise */
+    WM_STREAM_AI = 6,         /* AI price noise */
     WM_STREAM_TENANT = 7,     /* colocation tenant default and re-letting */
+    WM_STREAM_FEE_SPIKE = 8,  /* fee spike arrivals and sizes */
+    WM_STREAM_POWER_SPIKE = 9, /* power price spike arrivals and sizes */
+    WM_STREAM_AI_JUMP = 10,   /* AI price shock arrivals */
     WM_STREAM_USER = 16       /* first id free for callers */
 };
 

@@ -1,0 +1,426 @@
+/* scenario.c - the daily market models (see scenario.h; formulas in docs/model-mc.md).
+ * Random events that are rare (price jumps, fee and power spikes, AI shocks, tenant defaults)
+ * are drawn as exponential waiting times, one draw per event, never one per day. */
+#include "scenario.h"
+
+#include "btc.h"
+#include "scenario_defaults.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_S 86400.0
+#define YEAR_D 365.0
+/* expected hashes per unit difficulty 2^32; hashprice factor 1e15 H/s * 86400 s / 2^32 */
+#define TWO32 4294967296.0
+#define HP_K (1e15 * 86400.0 / TWO32)
+
+/* ---- parameter table ---- */
+#define N_ WM_PARAM_NUM
+#define I_ WM_PARAM_INT
+#define F_ WM_PARAM_FLAG
+const wm_param wm_scenario_table[] = {
+    {"start", "start_time_unix_s", I_, "s", (double)WM_SCN_START_TIME, 1230768000, 4102444800, NULL, "start of day 0 (UTC, 00:00)"},
+    {"price0", "price0_usd_per_btc", N_, "USD/BTC", WM_SCN_PRICE0, 1, 1e8, NULL, "BTC price at start"},
+    {"height0", "height0", I_, "", WM_SCN_HEIGHT0, 0, 6929999, NULL, "tip height at start"},
+    {"difficulty0", "difficulty0", N_, "", WM_SCN_DIFFICULTY0, 1, 1e18, NULL, "difficulty at start"},
+    {"period-start", "period_start_time_unix_s", I_, "s", 0, 0, 4102444800, NULL, "time of the first block of the current retarget period (0 = estimate)"},
+    {"hashrate0", "hashrate0_h_s", N_, "H/s", 0, 0, 1e24, NULL, "network hashrate at start (0 = difficulty-implied)"},
+    {"fees0", "fees0_btc_per_block", N_, "BTC/block", WM_SCN_FEES0, 1e-6, 100, NULL, "fees per block at start"},
+    {"power0", "power0_usd_per_mwh", N_, "USD/MWh", WM_SCN_POWER0, 0.01, 10000, NULL, "daily power price at start"},
+    {"gpu0", "gpu0_usd_per_gpu_hour", N_, "USD/GPU-h", 2.35, 0.01, 100, NULL, "H100 rent at start (SemiAnalysis index Mar 2026)"},
+    {"tokens0", "tokens0_usd_per_mtok", N_, "USD/Mtok", 2.19, 0.001, 1000, NULL, "output token price at start (DeepSeek-R1 list)"},
+    {"price-model", "price_model", I_, "", 0, 0, 1, NULL, "0 = jump-diffusion, 1 = block bootstrap of history"},
+    {"price-drift", "price_drift_per_year", N_, "1/yr", WM_SCN_PRICE_DRIFT, -2, 2, NULL, "expected log-return of BTC per year (jumps included)"},
+    {"price-vol", "price_vol_per_year", N_, "1/sqrt(yr)", WM_SCN_PRICE_VOL, 0, 5, NULL, "diffusion volatility of BTC"},
+    {"jump-rate", "jump_per_year", N_, "1/yr", WM_SCN_JUMP_RATE, 0, 365, NULL, "BTC jump intensity"},
+    {"jump-mean", "jump_mean_log", N_, "log", WM_SCN_JUMP_MEAN, -3, 3, NULL, "mean log jump size"},
+    {"jump-sd", "jump_sd_log", N_, "log", WM_SCN_JUMP_SD, 0, 3, NULL, "sd of the log jump size"},
+    {"boot-block", "boot_block_days", I_, "d", 30, 1, 3650, NULL, "bootstrap block length"},
+    {"boot-demean", "boot_demean", I_, "", 1, 0, 1, NULL, "bootstrap: replace the history's drift by --price-drift"},
+    {"hash-level", "hash_level_log_h_s", N_, "log H/s", WM_SCN_HASH_LEVEL, -100, 200, NULL, "a in log H* = a + b ema(log revenue USD/day) + g (t - 2020)"},
+    {"hash-elasticity", "hash_elasticity", N_, "", WM_SCN_HASH_ELASTICITY, 0, 3, NULL, "b: elasticity of equilibrium hashrate to revenue"},
+    {"hash-trend", "hash_trend_per_year", N_, "1/yr", WM_SCN_HASH_TREND, -1, 2, NULL, "g: efficiency gains of new ASIC generations, log per year"},
+    {"hash-adjust", "hash_adjust_per_day", N_, "1/d", WM_SCN_HASH_ADJUST, 0, 1, NULL, "share of the gap to equilibrium closed per day"},
+    {"hash-lag", "hash_lag_days", N_, "d", WM_SCN_HASH_LAG, 1, 1000, NULL, "time constant of the revenue average miners respond to"},
+    {"hash-vol", "hash_vol_per_day", N_, "1/sqrt(d)", WM_SCN_HASH_VOL, 0, 1, NULL, "daily log-hashrate noise"},
+    {"fee-level", "fee_level_btc_per_block", N_, "BTC/block", WM_SCN_FEE_LEVEL, 1e-6, 100, NULL, "long-run (geometric mean) fees per block"},
+    {"fee-revert", "fee_revert_per_day", N_, "1/d", WM_SCN_FEE_REVERT, 0, 1, NULL, "mean reversion of log fees"},
+    {"fee-vol", "fee_vol_per_day", N_, "1/sqrt(d)", WM_SCN_FEE_VOL, 0, 5, NULL, "daily noise of log fees"},
+    {"fee-spike-rate", "fee_spike_per_year", N_, "1/yr", WM_SCN_FEE_SPIKE_RATE, 0, 365, NULL, "fee spike intensity (ordinals, runes, halving day)"},
+    {"fee-spike-mean", "fee_spike_mean_log", N_, "log", WM_SCN_FEE_SPIKE_MEAN, 0, 10, NULL, "mean (exponential) log size of a fee spike"},
+    {"power-level", "power_level_usd_per_mwh", N_, "USD/MWh", WM_SCN_POWER_LEVEL, 0.01, 10000, NULL, "long-run (geometric mean) daily power price"},
+    {"power-revert", "power_revert_per_day", N_, "1/d", WM_SCN_POWER_REVERT, 0, 1, NULL, "mean reversion of the log daily power price"},
+    {"power-vol", "power_vol_per_day", N_, "1/sqrt(d)", WM_SCN_POWER_VOL, 0, 5, NULL, "daily noise of the log power price"},
+    {"power-spike-rate", "power_spike_per_year", N_, "1/yr", WM_SCN_POWER_SPIKE_RATE, 0, 365, NULL, "power price spike intensity"},
+    {"power-spike-mean", "power_spike_mean_log", N_, "log", WM_SCN_POWER_SPIKE_MEAN, 0, 10, NULL, "mean (exponential) log size of a power spike"},
+    {"gpu-trend", "gpu_trend_per_year", N_, "1/yr", -0.18, -3, 1, NULL, "log trend of $/GPU-hour (H100 $3.49 Jan 2024 -> $2.35 Mar 2026)"},
+    {"gpu-vol", "gpu_vol_per_year", N_, "1/sqrt(yr)", 0.10, 0, 3, NULL, "volatility of log $/GPU-hour"},
+    {"tokens-trend", "tokens_trend_per_year", N_, "1/yr", -0.60, -5, 1, NULL, "log trend of $/M tokens"},
+    {"tokens-vol", "tokens_vol_per_year", N_, "1/sqrt(yr)", 0.10, 0, 3, NULL, "volatility of log $/M tokens"},
+    {"ai-shock-rate", "ai_shock_per_year", N_, "1/yr", 0.5, 0, 52, NULL, "intensity of DeepSeek-R1-like AI price shocks"},
+    {"gpu-shock", "gpu_shock_log", N_, "log", -0.17, -5, 5, NULL, "log jump of $/GPU-hour at a shock (NVDA -17% on 2025-01-27)"},
+    {"tokens-shock", "tokens_shock_log", N_, "log", -0.69, -5, 5, NULL, "log jump of $/M tokens at a shock (-50%)"},
+    {"tenant-default", "tenant_default_per_year", N_, "1/yr", 0.02, 0, 10, NULL, "colocation tenant default intensity"},
+    {"tenant-relet", "tenant_relet_days", N_, "d", 270, 0, 3650, NULL, "vacancy before a new tenant pays"},
+    {"tenant-relet-rent", "tenant_relet_rent_factor", N_, "", 0.8, 0, 2, NULL, "rent of a new tenant relative to the previous one"},
+    {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+#undef N_
+#undef I_
+#undef F_
+
+typedef enum { T_D, T_I64, T_INT, T_BOOL } field_type;
+typedef struct {
+    size_t off;
+    field_type type;
+} field;
+#define FD(f) {offsetof(wm_scenario_params, f), T_D}
+#define FI(f) {offsetof(wm_scenario_params, f), T_I64}
+#define FN(f) {offsetof(wm_scenario_params, f), T_INT}
+#define FB(f) {offsetof(wm_scenario_params, f), T_BOOL}
+static const field fields[] = {
+    FI(start_time), FD(price0_usd_per_btc), FI(height0), FD(difficulty0), FI(period_start_time),
+    FD(hashrate0_h_s), FD(fees0_btc_per_block), FD(power0_usd_per_mwh), FD(gpu0_usd_per_gpu_hour),
+    FD(tokens0_usd_per_mtok), FN(price_model), FD(price_drift_per_year), FD(price_vol_per_year),
+    FD(jump_per_year), FD(jump_mean_log), FD(jump_sd_log), FN(boot_block_days), FB(boot_demean),
+    FD(hash_level), FD(hash_elasticity), FD(hash_trend_per_year), FD(hash_adjust_per_day),
+    FD(hash_lag_days), FD(hash_vol_per_day), FD(fee_level_btc_per_block), FD(fee_revert_per_day),
+    FD(fee_vol_per_day), FD(fee_spike_per_year), FD(fee_spike_mean_log), FD(power_level_usd_per_mwh),
+    FD(power_revert_per_day), FD(power_vol_per_day), FD(power_spike_per_year),
+    FD(power_spike_mean_log), FD(gpu_trend_per_year), FD(gpu_vol_per_year),
+    FD(tokens_trend_per_year), FD(tokens_vol_per_year), FD(ai_shock_per_year), FD(gpu_shock_log),
+    FD(tokens_shock_log), FD(tenant_default_per_year), FD(tenant_relet_days),
+    FD(tenant_relet_rent_factor),
+};
+
+void wm_scenario_from_values(const wm_value *v, wm_scenario_params *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t n = sizeof fields / sizeof fields[0];
+    for (size_t i = 0; i < n; i++) {
+        char *dst = (char *)p + fields[i].off;
+        switch (fields[i].type) {
+        case T_D: *(double *)(void *)dst = v[i].num; break;
+        case T_I64: *(int64_t *)(void *)dst = (int64_t)v[i].num; break;
+        case T_INT: *(int *)(void *)dst = (int)v[i].num; break;
+        case T_BOOL: *(bool *)(void *)dst = v[i].num != 0; break;
+        }
+    }
+}
+
+void wm_scenario_defaults(wm_scenario_params *p)
+{
+    wm_value v[sizeof fields / sizeof fields[0] + 1];
+    wm_param_defaults(wm_scenario_table, v);
+    wm_scenario_from_values(v, p);
+}
+
+wm_status wm_scenario_check(const wm_scenario_params *p, wm_err *err)
+{
+    size_t n = sizeof fields / sizeof fields[0];
+    if (wm_param_count(wm_scenario_table) != n)
+        return wm_err_set(err, WM_EINVAL, "scenario", 0, 0, "parameter table and fields differ");
+    for (size_t i = 0; i < n; i++) {
+        const char *src = (const char *)p + fields[i].off;
+        double x = 0;
+        switch (fields[i].type) {
+        case T_D: x = *(const double *)(const void *)src; break;
+        case T_I64: x = (double)*(const int64_t *)(const void *)src; break;
+        case T_INT: x = *(const int *)(const void *)src; break;
+        case T_BOOL: x = *(const bool *)(const void *)src; break;
+        }
+        const wm_param *t = &wm_scenario_table[i];
+        if (!(x >= t->min && x <= t->max))
+            return wm_err_set(err, WM_ERANGE, "scenario", 0, 0, "%s = %g %s is outside [%g, %g]",
+                              t->key, x, t->unit, t->min, t->max);
+    }
+    if (p->price_model == WM_PRICE_BOOTSTRAP &&
+        (!p->boot_returns || p->boot_n < (size_t)p->boot_block_days))
+        return wm_err_set(err, WM_EINVAL, "scenario", 0, 0,
+                          "bootstrap needs at least boot_block_days (%d) historical returns, got %zu",
+                          p->boot_block_days, p->boot_returns ? p->boot_n : 0);
+    for (int m = 0; m < 12; m++)
+        if (p->shapes_per_month[m] < 0)
+            return wm_err_set(err, WM_EINVAL, "scenario", 0, 0, "negative shape count for month %d", m + 1);
+    return WM_OK;
+}
+
+void wm_scenario_zero_vol(wm_scenario_params *p)
+{
+    p->price_vol_per_year = 0;
+    p->jump_per_year = 0;
+    p->hash_vol_per_day = 0;
+    p->fee_vol_per_day = 0;
+    p->fee_spike_per_year = 0;
+    p->power_vol_per_day = 0;
+    p->power_spike_per_year = 0;
+    p->gpu_vol_per_year = 0;
+    p->tokens_vol_per_year = 0;
+    p->ai_shock_per_year = 0;
+    p->tenant_default_per_year = 0;
+}
+
+/* Month (1..12) of a day number since 1970-01-01 (proleptic Gregorian; H. Hinnant's
+ * civil_from_days, public-domain algorithm description). */
+static int month_of_day(int64_t z)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    return (int)(mp < 10 ? mp + 3 : mp - 9);
+}
+
+/* Next event time (days since start) of a Poisson process with `rate_per_day`, from `from`. */
+static double next_arrival(wm_rng *r, bool random, double rate_per_day, double from)
+{
+    if (!random || !(rate_per_day > 0))
+        return INFINITY;
+    return from + wm_rng_exponential(r) / rate_per_day;
+}
+
+static double log_revenue(double log_price, double subsidy_btc, double fees_btc)
+{
+    return log_price + log(144.0 * (subsidy_btc + fees_btc));
+}
+
+wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t path, bool random,
+                            wm_scenario_state *s)
+{
+    wm_status st;
+    memset(s, 0, sizeof *s);
+    s->random = random;
+    wm_rng_init(&s->rng_price, seed, path, WM_STREAM_PRICE);
+    wm_rng_init(&s->rng_jump, seed, path, WM_STREAM_PRICE_JUMP);
+    wm_rng_init(&s->rng_net, seed, path, WM_STREAM_NETWORK);
+    wm_rng_init(&s->rng_fee, seed, path, WM_STREAM_FEES);
+    wm_rng_init(&s->rng_fee_spike, seed, path, WM_STREAM_FEE_SPIKE);
+    wm_rng_init(&s->rng_power, seed, path, WM_STREAM_POWER);
+    wm_rng_init(&s->rng_power_spike, seed, path, WM_STREAM_POWER_SPIKE);
+    wm_rng_init(&s->rng_ai, seed, path, WM_STREAM_AI);
+    wm_rng_init(&s->rng_ai_jump, seed, path, WM_STREAM_AI_JUMP);
+    wm_rng_init(&s->rng_tenant, seed, path, WM_STREAM_TENANT);
+
+    /* network: bits from the difficulty, as the chain holds it (compact truncation) */
+    wm_u256 target;
+    if ((st = wm_btc_target_from_difficulty(p->difficulty0, &target)) != WM_OK)
+        return st;
+    s->bits = wm_btc_compact_encode(&target, false);
+    if ((st = wm_btc_check_bits(s->bits, NULL)) != WM_OK)
+        return st;
+    s->difficulty = wm_btc_difficulty_bits(s->bits);
+    s->hd_h_s = s->difficulty * TWO32 / 600.0;
+    double h0 = p->hashrate0_h_s > 0 ? p->hashrate0_h_s : s->hd_h_s;
+    s->log_hash = log(h0);
+    s->c = (double)(p->height0 + 1);
+    int64_t next_h = p->height0 + 1;
+    int64_t in_period = next_h % WM_RETARGET_INTERVAL;
+    s->next_retarget = next_h - in_period + WM_RETARGET_INTERVAL;
+    s->period_first_time = p->period_start_time > 0 ? p->period_start_time
+                           : in_period > 0 ? p->start_time - in_period * WM_TARGET_SPACING_S
+                                           : p->start_time + WM_TARGET_SPACING_S;
+    int64_t sub;
+    if ((st = wm_btc_subsidy(next_h, &sub)) != WM_OK)
+        return st;
+    s->subsidy_btc = (double)sub / WM_COIN_SAT;
+    s->next_halving = (next_h / WM_HALVING_INTERVAL + 1) * WM_HALVING_INTERVAL;
+
+    s->log_price = log(p->price0_usd_per_btc);
+    s->log_fee = log(p->fees0_btc_per_block);
+    s->rev_ema = log_revenue(s->log_price, s->subsidy_btc, p->fees0_btc_per_block);
+    s->log_power = log(p->power0_usd_per_mwh);
+    s->log_gpu = log(p->gpu0_usd_per_gpu_hour);
+    s->log_tokens = log(p->tokens0_usd_per_mtok);
+
+    s->next_jump = next_arrival(&s->rng_jump, random, p->jump_per_year / YEAR_D, 0);
+    s->next_fee_spike = next_arrival(&s->rng_fee_spike, random, p->fee_spike_per_year / YEAR_D, 0);
+    s->next_power_spike = next_arrival(&s->rng_power_spike, random, p->power_spike_per_year / YEAR_D, 0);
+    s->next_ai_shock = next_arrival(&s->rng_ai_jump, random, p->ai_shock_per_year / YEAR_D, 0);
+    s->next_default = next_arrival(&s->rng_tenant, random, p->tenant_default_per_year / YEAR_D, 0);
+    s->relet_at = INFINITY;
+    s->rent_factor = 1.0;
+
+    if (p->price_model == WM_PRICE_BOOTSTRAP) {
+        if (!p->boot_returns || p->boot_n < (size_t)p->boot_block_days || p->boot_block_days < 1)
+            return WM_EINVAL;
+        double m = 0;
+        for (size_t i = 0; i < p->boot_n; i++)
+            m += p->boot_returns[i];
+        m /= (double)p->boot_n;
+        s->boot_adj = p->boot_demean ? p->price_drift_per_year / YEAR_D - m : 0.0;
+        s->boot_det = m + s->boot_adj; /* the projection's daily return: the bootstrap's mean */
+    }
+    s->start_day = (p->start_time >= 0 ? p->start_time : p->start_time - 86399) / 86400;
+    s->civil_month0 = month_of_day(s->start_day);
+    return WM_OK;
+}
+
+/* A retarget or halving reached at time t (UTC s) with network hashrate h. */
+static void network_event(wm_scenario_state *s, double t, double h)
+{
+    if ((double)s->next_retarget <= s->c) {
+        int64_t last = (int64_t)floor(t);
+        wm_retarget rt;
+        if (wm_btc_retarget(s->bits, s->period_first_time, last, &rt) == WM_OK) {
+            s->bits = rt.new_bits;
+            s->difficulty = rt.new_difficulty;
+            s->hd_h_s = s->difficulty * TWO32 / 600.0;
+        }
+        /* the new period's first block follows one expected block interval later */
+        s->period_first_time = last + (int64_t)floor(600.0 * s->hd_h_s / h);
+        s->next_retarget += WM_RETARGET_INTERVAL;
+    }
+    if ((double)s->next_halving <= s->c) {
+        int64_t sub = 0;
+        wm_btc_subsidy(s->next_halving, &sub);
+        s->subsidy_btc = (double)sub / WM_COIN_SAT;
+        s->next_halving += WM_HALVING_INTERVAL;
+    }
+}
+
+void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day *o)
+{
+    const bool rnd = s->random;
+    const double d0 = s->day, d1 = d0 + 1.0;
+
+    /* ---- BTC price ---- */
+    double r;
+    if (p->price_model == WM_PRICE_BOOTSTRAP) {
+        if (s->boot_left <= 0) {
+            s->boot_pos = rnd ? wm_rng_below(&s->rng_price, (uint32_t)(p->boot_n - (size_t)p->boot_block_days + 1))
+                              : 0;
+            s->boot_left = p->boot_block_days;
+        }
+        r = rnd ? p->boot_returns[s->boot_pos] + s->boot_adj : s->boot_det;
+        s->boot_pos++;
+        s->boot_left--;
+    } else {
+        r = (p->price_drift_per_year - p->jump_per_year * p->jump_mean_log) / YEAR_D;
+        if (rnd && p->price_vol_per_year > 0)
+            r += p->price_vol_per_year * sqrt(1.0 / YEAR_D) * wm_rng_normal(&s->rng_price);
+        while (s->next_jump < d1) {
+            r += p->jump_mean_log + p->jump_sd_log * wm_rng_normal(&s->rng_jump);
+            s->next_jump = next_arrival(&s->rng_jump, rnd, p->jump_per_year / YEAR_D, s->next_jump);
+        }
+    }
+    s->log_price += r;
+    const double price = exp(s->log_price);
+
+    /* ---- fees ---- */
+    s->log_fee += p->fee_revert_per_day * (log(p->fee_level_btc_per_block) - s->log_fee);
+    if (rnd && p->fee_vol_per_day > 0)
+        s->log_fee += p->fee_vol_per_day * wm_rng_normal(&s->rng_fee);
+    while (s->next_fee_spike < d1) {
+        s->log_fee += p->fee_spike_mean_log * wm_rng_exponential(&s->rng_fee_spike);
+        s->next_fee_spike = next_arrival(&s->rng_fee_spike, rnd, p->fee_spike_per_year / YEAR_D, s->next_fee_spike);
+    }
+    const double fee = exp(s->log_fee);
+
+    /* ---- blocks, retargets, halvings within the day ---- */
+    const double h = exp(s->log_hash);
+    double rem = 1.0, blocks = 0, sub_sum = 0, hp_btc = 0;
+    while (rem > 0) {
+        double rate = 144.0 * h / s->hd_h_s;
+        double next_ev = (double)(s->next_retarget < s->next_halving ? s->next_retarget : s->next_halving);
+        double need = (next_ev - s->c) / rate;
+        if (need >= rem) {
+            double nb = rate * rem;
+            hp_btc += rem * HP_K * (s->subsidy_btc + fee) / s->difficulty;
+            blocks += nb;
+            sub_sum += nb * s->subsidy_btc;
+            s->c += nb;
+            rem = 0;
+        } else {
+            double nb = next_ev - s->c;
+            hp_btc += need * HP_K * (s->subsidy_btc + fee) / s->difficulty;
+            blocks += nb;
+            sub_sum += nb * s->subsidy_btc;
+            s->c = next_ev;
+            rem -= need;
+            network_event(s, (double)p->start_time + (d1 - rem) * DAY_S, h);
+        }
+    }
+
+    /* ---- hashrate responds to revenue (end of day) ---- */
+    double lrev = log_revenue(s->log_price, s->subsidy_btc, fee);
+    s->rev_ema += (lrev - s->rev_ema) / p->hash_lag_days;
+    double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
+    double xstar = p->hash_level + p->hash_elasticity * s->rev_ema + p->hash_trend_per_year * years;
+    s->log_hash += p->hash_adjust_per_day * (xstar - s->log_hash);
+    if (rnd && p->hash_vol_per_day > 0)
+        s->log_hash += p->hash_vol_per_day * wm_rng_normal(&s->rng_net);
+
+    /* ---- power price level and day shape ---- */
+    s->log_power += p->power_revert_per_day * (log(p->power_level_usd_per_mwh) - s->log_power);
+    if (rnd && p->power_vol_per_day > 0)
+        s->log_power += p->power_vol_per_day * wm_rng_normal(&s->rng_power);
+    while (s->next_power_spike < d1) {
+        s->log_power += p->power_spike_mean_log * wm_rng_exponential(&s->rng_power_spike);
+        s->next_power_spike = next_arrival(&s->rng_power_spike, rnd, p->power_spike_per_year / YEAR_D, s->next_power_spike);
+    }
+    int month = month_of_day(s->start_day + s->day);
+    int nshapes = p->shapes_per_month[month - 1];
+    int shape = -1;
+    if (nshapes > 0)
+        shape = rnd ? (int)wm_rng_below(&s->rng_power, (uint32_t)nshapes) : s->day % nshapes;
+
+    /* ---- AI prices ---- */
+    s->log_gpu += p->gpu_trend_per_year / YEAR_D;
+    s->log_tokens += p->tokens_trend_per_year / YEAR_D;
+    if (rnd && p->gpu_vol_per_year > 0)
+        s->log_gpu += p->gpu_vol_per_year * sqrt(1.0 / YEAR_D) * wm_rng_normal(&s->rng_ai);
+    if (rnd && p->tokens_vol_per_year > 0)
+        s->log_tokens += p->tokens_vol_per_year * sqrt(1.0 / YEAR_D) * wm_rng_normal(&s->rng_ai);
+    while (s->next_ai_shock < d1) {
+        s->log_gpu += p->gpu_shock_log;
+        s->log_tokens += p->tokens_shock_log;
+        s->next_ai_shock = next_arrival(&s->rng_ai_jump, rnd, p->ai_shock_per_year / YEAR_D, s->next_ai_shock);
+    }
+
+    /* ---- colocation tenant ---- */
+    if (s->next_default < d1) {
+        s->relet_at = s->next_default + p->tenant_relet_days;
+        s->next_default = INFINITY;
+    }
+    if (s->relet_at < d1) {
+        s->rent_factor *= p->tenant_relet_rent_factor;
+        s->next_default = next_arrival(&s->rng_tenant, rnd, p->tenant_default_per_year / YEAR_D, s->relet_at);
+        s->relet_at = INFINITY;
+    }
+    bool vacant = s->relet_at < INFINITY;
+
+    o->price_usd_per_btc = price;
+    o->hashrate_h_s = exp(s->log_hash);
+    o->difficulty = s->difficulty;
+    o->height = s->c;
+    o->blocks = blocks;
+    o->subsidy_btc = blocks > 0 ? sub_sum / blocks : s->subsidy_btc;
+    o->fees_btc_per_block = fee;
+    o->hashprice_btc_per_ph_day = hp_btc;
+    o->hashprice_usd_per_ph_day = hp_btc * price;
+    o->power_usd_per_mwh = exp(s->log_power);
+    o->gpu_usd_per_gpu_hour = exp(s->log_gpu);
+    o->tokens_usd_per_mtok = exp(s->log_tokens);
+    o->colo_rent_factor = vacant ? 0.0 : s->rent_factor;
+    o->shape = shape;
+    o->month = month;
+    s->day++;
+}
+
+wm_status wm_scenario_project(const wm_scenario_params *p, int ndays, wm_scenario_day *out)
+{
+    if (ndays < 0 || ndays > WM_SCENARIO_MAX_DAYS)
+        return WM_EINVAL;
+    wm_scenario_state s;
+    wm_status st = wm_scenario_start(p, 0, 0, false, &s);
+    if (st != WM_OK)
+        return st;
+    for (int d = 0; d < ndays; d++)
+        wm_scenario_step(p, &s, &out[d]);
+    return WM_OK;
+}

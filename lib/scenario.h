@@ -1,0 +1,151 @@
+/* scenario.h - the stochastic market models of the Monte Carlo, one path at daily resolution:
+ * BTC price (jump-diffusion or block bootstrap of history), network hashrate responding with a
+ * lag to miners' revenue and to efficiency gains, difficulty retargeted period by period with
+ * Bitcoin's consensus rule (lib/btc.h: off-by-one, clamp, compact truncation), halvings at their
+ * block heights (so their dates move with the hashrate), fees per block, the daily power price
+ * level and its intraday shape, AI prices ($/GPU-hour, $/M tokens) with trend and jump shocks,
+ * and the colocation tenant's default and re-letting.
+ * Invariants: a path is a pure function of (params, seed, path index); each model draws from its
+ * own Random123 stream (rng.h), so changing one model leaves the others' draws unchanged; with
+ * every volatility, jump and default rate at zero (wm_scenario_zero_vol) a simulated path equals
+ * the deterministic projection (wm_scenario_project) bit for bit. No allocation while stepping.
+ * Formulas and sources: docs/model-mc.md. Parameters: wm_scenario_table (param.h), whose defaults
+ * are written by `wattmux calibrate` into lib/scenario_defaults.h. */
+#ifndef WM_SCENARIO_H
+#define WM_SCENARIO_H
+
+#include "param.h"
+#include "rng.h"
+
+#include <stdbool.h>
+
+#define WM_SCENARIO_MAX_DAYS (366 * 30)
+/* Origin of the efficiency-gain trend in the hashrate equilibrium: 2020-01-01 00:00 UTC. */
+#define WM_SCENARIO_EPOCH 1577836800LL
+
+typedef enum wm_price_model {
+    WM_PRICE_JUMP_DIFFUSION = 0, /* Merton: normal log-returns plus compound-Poisson jumps */
+    WM_PRICE_BOOTSTRAP = 1       /* moving-block bootstrap of historical daily log-returns */
+} wm_price_model;
+
+typedef struct wm_scenario_params {
+    /* ---- initial state (day 0 starts at start_time, 00:00 UTC) ---- */
+    int64_t start_time;
+    double price0_usd_per_btc;
+    int64_t height0;              /* tip height at start_time */
+    double difficulty0;           /* difficulty in force for block height0 + 1 */
+    int64_t period_start_time;    /* time of the first block of the current retarget period;
+                                     0 = estimate from the blocks already in it at 600 s each */
+    double hashrate0_h_s;         /* network hashrate at start; 0 = difficulty-implied */
+    double fees0_btc_per_block;
+    double power0_usd_per_mwh;
+    double gpu0_usd_per_gpu_hour;
+    double tokens0_usd_per_mtok;
+    /* ---- BTC price ---- */
+    int price_model;              /* wm_price_model */
+    double price_drift_per_year;  /* expected log-return per year, jumps included */
+    double price_vol_per_year;    /* diffusion volatility (annualised, 365 days) */
+    double jump_per_year;         /* jump intensity */
+    double jump_mean_log;         /* mean log jump size */
+    double jump_sd_log;           /* sd of log jump size */
+    int boot_block_days;          /* bootstrap block length */
+    bool boot_demean;             /* bootstrap: replace the history's mean by price_drift_per_year */
+    const double *boot_returns;   /* daily log-returns (borrowed); NULL unless bootstrap */
+    size_t boot_n;
+    /* ---- network hashrate: x = log H, target x* = a + b ema(log revenue) + g (t - epoch) ---- */
+    double hash_level;            /* a (log H/s) */
+    double hash_elasticity;       /* b */
+    double hash_trend_per_year;   /* g: efficiency gains and cheaper power, log per year */
+    double hash_adjust_per_day;   /* kappa: share of the gap closed per day */
+    double hash_lag_days;         /* time constant of the revenue EMA */
+    double hash_vol_per_day;      /* sd of daily log-hashrate noise */
+    /* ---- fees: y = log(fees BTC/block), mean-reverting with upward spikes ---- */
+    double fee_level_btc_per_block; /* long-run geometric mean */
+    double fee_revert_per_day;
+    double fee_vol_per_day;
+    double fee_spike_per_year;
+    double fee_spike_mean_log;    /* mean of the exponential spike size (log units) */
+    /* ---- power price: w = log(daily mean $/MWh), mean-reverting with spikes ---- */
+    double power_level_usd_per_mwh; /* long-run geometric mean */
+    double power_revert_per_day;
+    double power_vol_per_day;
+    double power_spike_per_year;
+    double power_spike_mean_log;
+    int shapes_per_month[12];     /* day shapes available per calendar month (0 = none) */
+    /* ---- AI prices: log-linear trend plus common jump shocks ---- */
+    double gpu_trend_per_year;
+    double gpu_vol_per_year;
+    double tokens_trend_per_year;
+    double tokens_vol_per_year;
+    double ai_shock_per_year;
+    double gpu_shock_log;         /* log size of a shock on $/GPU-hour (negative = price cut) */
+    double tokens_shock_log;
+    /* ---- colocation tenant ---- */
+    double tenant_default_per_year;
+    double tenant_relet_days;
+    double tenant_relet_rent_factor; /* rent of each new tenant relative to the previous */
+} wm_scenario_params;
+
+/* One simulated day. Revenue-relevant quantities are day averages where events (retarget,
+ * halving) happen inside the day. */
+typedef struct wm_scenario_day {
+    double price_usd_per_btc;
+    double hashrate_h_s;          /* network, end of day */
+    double difficulty;            /* end of day */
+    double height;                /* blocks mined so far (tip height + 1), fractional */
+    double blocks;                /* blocks mined this day */
+    double subsidy_btc;           /* block-weighted mean subsidy of the day */
+    double fees_btc_per_block;
+    double hashprice_btc_per_ph_day; /* expected BTC for 1 PH/s over the day (segments by D) */
+    double hashprice_usd_per_ph_day;
+    double power_usd_per_mwh;     /* daily mean level */
+    double gpu_usd_per_gpu_hour;
+    double tokens_usd_per_mtok;
+    double colo_rent_factor;      /* 0 while vacant; 1 for the first tenant */
+    int shape;                    /* index of the day shape within its month, -1 = none */
+    int month;                    /* 1..12 */
+} wm_scenario_day;
+
+/* Per-path state (a plain value: lives in a worker's workspace). */
+typedef struct wm_scenario_state {
+    wm_rng rng_price, rng_jump, rng_net, rng_fee, rng_fee_spike, rng_power, rng_power_spike,
+        rng_ai, rng_ai_jump, rng_tenant;
+    bool random;                  /* false: deterministic projection, no draws */
+    int day;
+    double log_price, log_hash, rev_ema, log_fee, log_power, log_gpu, log_tokens;
+    double c;                     /* blocks mined (height of next block) */
+    double difficulty, hd_h_s;    /* difficulty and the hashrate it implies */
+    uint32_t bits;
+    int64_t period_first_time;
+    int64_t next_retarget, next_halving;
+    double subsidy_btc;
+    double next_jump, next_fee_spike, next_power_spike, next_ai_shock, next_default, relet_at;
+    double rent_factor, next_rent_factor;
+    size_t boot_pos;
+    int boot_left;
+    double boot_adj;              /* added to each bootstrapped return */
+    double boot_det;              /* daily return of the deterministic projection */
+    int civil_month0;             /* month of start_time */
+    int64_t start_day;            /* start_time / 86400 */
+} wm_scenario_state;
+
+/* The parameter table (flags, JSON keys with units, defaults from calibration, bounds). */
+extern const wm_param wm_scenario_table[];
+/* Fill p from the table defaults (boot_returns NULL). */
+void wm_scenario_defaults(wm_scenario_params *p);
+/* Fill p from values parsed against wm_scenario_table. */
+void wm_scenario_from_values(const wm_value *vals, wm_scenario_params *p);
+/* Check bounds and consistency (err names the parameter). */
+wm_status wm_scenario_check(const wm_scenario_params *p, wm_err *err);
+/* Turn off every source of randomness (volatilities, jumps, spikes, shocks, defaults). */
+void wm_scenario_zero_vol(wm_scenario_params *p);
+
+/* Start a path (random = false: deterministic projection, no draws). */
+wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t path, bool random,
+                            wm_scenario_state *s);
+/* Advance one day and describe it. */
+void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day *out);
+/* Deterministic projection of ndays (the zero-randomness path). */
+wm_status wm_scenario_project(const wm_scenario_params *p, int ndays, wm_scenario_day *out);
+
+#endif

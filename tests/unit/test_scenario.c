@@ -1,0 +1,304 @@
+/* test_scenario.c - the daily market models: retargets equal Bitcoin's rule (btc.h) applied
+ * to the simulated block times, halvings land at their heights and their dates move with the
+ * hashrate, hashprice agrees with btc.h, the price process has the moments it should, the
+ * hashrate follows revenue with a lag, streams are independent (common random numbers), the
+ * tenant is vacant the expected share of time, and the bootstrap replays history blocks. */
+#include "wmtest.h"
+
+#include "btc.h"
+#include "scenario.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T2024 1704067200LL /* 2024-01-01 */
+
+static void base(wm_scenario_params *p)
+{
+    wm_scenario_defaults(p);
+    p->start_time = T2024;
+    p->price0_usd_per_btc = 42000;
+    p->height0 = 2016 * 500 - 1; /* next block 1,008,000 starts a period */
+    p->difficulty0 = 88104191118793.0;
+    p->hashrate0_h_s = 0;
+    p->fees0_btc_per_block = 0.1;
+    p->fee_level_btc_per_block = 0.1;
+    p->hash_adjust_per_day = 0;
+    p->price_drift_per_year = 0.2;
+    wm_scenario_zero_vol(p);
+}
+
+static wm_scenario_day *project(const wm_scenario_params *p, int n)
+{
+    wm_scenario_day *d = calloc((size_t)n, sizeof *d);
+    assert_non_null(d);
+    assert_int_equal(wm_scenario_project(p, n, d), WM_OK);
+    return d;
+}
+
+static void test_defaults_valid(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    assert_int_equal(wm_scenario_check(&p, NULL), WM_OK);
+    wm_err e;
+    p.price_vol_per_year = 6;
+    assert_int_equal(wm_scenario_check(&p, &e), WM_ERANGE);
+    assert_non_null(strstr(e.msg, "price_vol_per_year"));
+    wm_scenario_defaults(&p);
+    p.price_model = WM_PRICE_BOOTSTRAP;
+    assert_int_equal(wm_scenario_check(&p, &e), WM_EINVAL);
+    assert_non_null(strstr(e.msg, "bootstrap"));
+}
+
+/* Constant hashrate at the difficulty-implied level: 144 blocks a day, the period's 2015
+ * measured intervals last 2015 * 600 s, and the new difficulty is exactly what
+ * CalculateNextWorkRequired gives for those block times. */
+static void test_retarget_rule(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    wm_scenario_day *d = project(&p, 30);
+    for (int i = 0; i < 13; i++)
+        assert_near_rel(d[i].blocks, 144.0, 1e-12);
+    wm_u256 t;
+    assert_int_equal(wm_btc_target_from_difficulty(p.difficulty0, &t), WM_OK);
+    uint32_t bits0 = wm_btc_compact_encode(&t, false);
+    assert_true(d[12].difficulty == wm_btc_difficulty_bits(bits0));
+    wm_retarget rt;
+    assert_int_equal(wm_btc_retarget(bits0, T2024 + 600, T2024 + 2016 * 600, &rt), WM_OK);
+    assert_int_equal(rt.actual_timespan_s, 2015 * 600);
+    assert_true(d[14].difficulty == rt.new_difficulty);
+    /* the off-by-one makes difficulty rise by 2016/2015 at constant hashrate */
+    assert_near_rel(d[14].difficulty / d[12].difficulty, 2016.0 / 2015.0, 2e-5);
+    /* so blocks come slightly slower after it */
+    assert_true(d[20].blocks < 144.0 && d[20].blocks > 143.9);
+}
+
+/* The halving happens at block 1,050,000, on the day the hashrate brings it; the day's
+ * subsidy is the block-weighted mix. 20% more hashrate brings it forward. */
+static void test_halving_moves(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 1049000 - 1; /* 1,000 blocks before the halving */
+    wm_scenario_day *d = project(&p, 10);
+    int hday = -1;
+    for (int i = 0; i < 10; i++)
+        if (d[i].subsidy_btc < 3.125 && hday < 0)
+            hday = i;
+    assert_int_equal(hday, 6); /* 1000 / 144 = 6.94 days */
+    /* day 6 mines blocks 1,049,864 .. 1,050,007: 136 at 3.125 and 8 at 1.5625 */
+    assert_near_rel(d[6].subsidy_btc, (136 * 3.125 + 8 * 1.5625) / 144.0, 1e-9);
+    assert_true(d[7].subsidy_btc == 1.5625);
+    free(d);
+
+    p.hashrate0_h_s = 1.2 * p.difficulty0 * 4294967296.0 / 600.0;
+    d = project(&p, 10);
+    hday = -1;
+    for (int i = 0; i < 10; i++)
+        if (d[i].subsidy_btc < 3.125 && hday < 0)
+            hday = i;
+    assert_int_equal(hday, 5); /* 1000 / 172.8 = 5.79 days */
+    free(d);
+}
+
+static void test_hashprice_and_price(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 840000 + 10; /* inside a period, no event in the first days */
+    wm_scenario_day *d = project(&p, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_near_rel(d[i].price_usd_per_btc, 42000 * exp(0.2 * (i + 1) / 365.0), 1e-12);
+        wm_hashprice hp;
+        assert_int_equal(wm_btc_hashprice(d[i].difficulty, d[i].price_usd_per_btc, d[i].subsidy_btc,
+                                          d[i].fees_btc_per_block, &hp),
+                         WM_OK);
+        assert_near_rel(d[i].hashprice_usd_per_ph_day, hp.usd_per_ph_day, 1e-12);
+        assert_near_rel(d[i].fees_btc_per_block, 0.1, 1e-12);
+        assert_int_equal(d[i].month, 1);
+        assert_near_rel(d[i].colo_rent_factor, 1.0, 0);
+    }
+    free(d);
+}
+
+/* Equilibrium hashrate is proportional to revenue^b: at a halving revenue falls to
+ * (1.5625 + fees) / (3.125 + fees) and the hashrate follows, but only after the lag. */
+static void test_hashrate_follows_revenue(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.price_drift_per_year = 0;
+    p.hash_elasticity = 1.0;
+    p.hash_trend_per_year = 0;
+    p.hash_adjust_per_day = 0.02;
+    p.hash_lag_days = 60;
+    p.height0 = 1050000 - 11; /* halving on day 0 */
+    /* start at the pre-halving equilibrium (the EMA starts at the day-0 revenue) */
+    double lrev = log(42000.0) + log(144.0 * (3.125 + 0.1));
+    p.hash_level = log(p.difficulty0 * 4294967296.0 / 600.0) - lrev;
+    wm_scenario_day *a = project(&p, 1400); /* next halving ~day 1458 */
+    double h0 = p.difficulty0 * 4294967296.0 / 600.0;
+    assert_true(a[0].subsidy_btc < 3.125);
+    assert_true(a[5].hashrate_h_s / h0 > 0.98);  /* lagged: little change after 5 days */
+    assert_true(a[100].hashrate_h_s / h0 < 0.8); /* but it does respond */
+    assert_near_rel(a[1399].hashrate_h_s / h0, (1.5625 + 0.1) / (3.125 + 0.1), 0.01);
+    /* difficulty follows hashrate retarget by retarget */
+    assert_near_rel(a[1399].difficulty / p.difficulty0, (1.5625 + 0.1) / (3.125 + 0.1), 0.02);
+    free(a);
+}
+
+/* Jump-diffusion: one-year log-return has mean mu and variance sigma^2 + lambda (m^2 + s^2). */
+static void test_price_moments(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 840000 + 10;
+    p.price_vol_per_year = 0.5;
+    p.jump_per_year = 2;
+    p.jump_mean_log = -0.05;
+    p.jump_sd_log = 0.12;
+    const int n = 4000;
+    double s1 = 0, s2 = 0;
+    wm_scenario_state *st = malloc(sizeof *st);
+    assert_non_null(st);
+    wm_scenario_day day;
+    for (int k = 0; k < n; k++) {
+        assert_int_equal(wm_scenario_start(&p, 99, (uint64_t)k, true, st), WM_OK);
+        for (int i = 0; i < 365; i++)
+            wm_scenario_step(&p, st, &day);
+        double x = log(day.price_usd_per_btc / 42000);
+        s1 += x;
+        s2 += x * x;
+    }
+    double m = s1 / n, v = s2 / n - m * m, want_v = 0.25 + 2 * (0.0025 + 0.0144);
+    assert_true(fabs(m - 0.2) < 4 * sqrt(want_v / n));
+    assert_near_rel(v, want_v, 0.1);
+    free(st);
+}
+
+/* Changing the fee model leaves the price and AI paths untouched (separate streams). */
+static void test_common_random_numbers(void **state)
+{
+    (void)state;
+    wm_scenario_params p, q;
+    wm_scenario_defaults(&p);
+    q = p;
+    q.fee_vol_per_day *= 2;
+    q.fee_spike_per_year += 3;
+    wm_scenario_state *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(wm_scenario_start(&p, 5, 17, true, a), WM_OK);
+    assert_int_equal(wm_scenario_start(&q, 5, 17, true, b), WM_OK);
+    int fee_diff = 0;
+    for (int i = 0; i < 400; i++) {
+        wm_scenario_day x, y;
+        wm_scenario_step(&p, a, &x);
+        wm_scenario_step(&q, b, &y);
+        assert_true(x.price_usd_per_btc == y.price_usd_per_btc);
+        assert_true(x.gpu_usd_per_gpu_hour == y.gpu_usd_per_gpu_hour);
+        assert_true(x.power_usd_per_mwh == y.power_usd_per_mwh);
+        fee_diff += x.fees_btc_per_block != y.fees_btc_per_block;
+    }
+    assert_true(fee_diff > 300);
+    free(a);
+    free(b);
+}
+
+/* Renewal process: vacant share = relet / (mean tenancy + relet); each re-let cuts rent. */
+static void test_tenant_vacancy(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 840000 + 10;
+    p.tenant_default_per_year = 0.5; /* mean tenancy 730 days */
+    p.tenant_relet_days = 365;
+    p.tenant_relet_rent_factor = 0.8;
+    wm_scenario_state *st = malloc(sizeof *st);
+    assert_non_null(st);
+    long vac = 0, tot = 0;
+    int cut = 0;
+    for (int k = 0; k < 300; k++) {
+        assert_int_equal(wm_scenario_start(&p, 3, (uint64_t)k, true, st), WM_OK);
+        for (int i = 0; i < 3650; i++) {
+            wm_scenario_day d;
+            wm_scenario_step(&p, st, &d);
+            if (i >= 1825) { /* past the start-up transient */
+                vac += d.colo_rent_factor == 0;
+                tot++;
+            }
+            if (d.colo_rent_factor > 0 && d.colo_rent_factor < 1)
+                cut = 1;
+        }
+    }
+    assert_true(cut);
+    assert_near_rel((double)vac / tot, 365.0 / (730.0 + 365.0), 0.1);
+    free(st);
+}
+
+/* Bootstrap with demeaning off replays history in blocks of consecutive days. */
+static void test_bootstrap_blocks(void **state)
+{
+    (void)state;
+    double hist[100];
+    for (int i = 0; i < 100; i++)
+        hist[i] = 0.001 * (i + 1); /* distinct returns identify their index */
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 840000 + 10;
+    p.price_model = WM_PRICE_BOOTSTRAP;
+    p.boot_returns = hist;
+    p.boot_n = 100;
+    p.boot_block_days = 10;
+    p.boot_demean = false;
+    assert_int_equal(wm_scenario_check(&p, NULL), WM_OK);
+    wm_scenario_state *st = malloc(sizeof *st);
+    assert_non_null(st);
+    assert_int_equal(wm_scenario_start(&p, 1, 2, true, st), WM_OK);
+    double prev = log(42000.0);
+    int idx[60];
+    for (int i = 0; i < 60; i++) {
+        wm_scenario_day d;
+        wm_scenario_step(&p, st, &d);
+        double r = log(d.price_usd_per_btc) - prev;
+        prev = log(d.price_usd_per_btc);
+        idx[i] = (int)lround(r / 0.001) - 1;
+        assert_true(idx[i] >= 0 && idx[i] < 100);
+        assert_true(fabs(r - hist[idx[i]]) < 1e-9);
+        if (i % 10)
+            assert_int_equal(idx[i], idx[i - 1] + 1);
+    }
+    /* with demeaning, the mean daily return is the drift */
+    p.boot_demean = true;
+    p.price_drift_per_year = 0.365;
+    wm_scenario_day *d = project(&p, 50);
+    assert_near_rel(d[49].price_usd_per_btc, 42000 * exp(0.05), 1e-9);
+    free(d);
+    free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_valid),
+        cmocka_unit_test(test_retarget_rule),
+        cmocka_unit_test(test_halving_moves),
+        cmocka_unit_test(test_hashprice_and_price),
+        cmocka_unit_test(test_hashrate_follows_revenue),
+        cmocka_unit_test(test_price_moments),
+        cmocka_unit_test(test_common_random_numbers),
+        cmocka_unit_test(test_tenant_vacancy),
+        cmocka_unit_test(test_bootstrap_blocks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
