@@ -5,6 +5,7 @@
 
 #include "btc.h"
 #include "scenario_defaults.h"
+#include "series.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -27,7 +28,7 @@ const wm_param wm_scenario_table[] = {
     {"height0", "height0", I_, "", WM_SCN_HEIGHT0, 0, 6929999, NULL, "tip height at start"},
     {"difficulty0", "difficulty0", N_, "", WM_SCN_DIFFICULTY0, 1, 1e18, NULL, "difficulty at start"},
     {"period-start", "period_start_time_unix_s", I_, "s", 0, 0, 4102444800, NULL, "time of the first block of the current retarget period (0 = estimate)"},
-    {"hashrate0", "hashrate0_h_s", N_, "H/s", 0, 0, 1e24, NULL, "network hashrate at start (0 = difficulty-implied)"},
+    {"hashrate0", "hashrate0_h_s", N_, "H/s", WM_SCN_HASHRATE0, 0, 1e24, NULL, "network hashrate at start (0 = difficulty-implied)"},
     {"fees0", "fees0_btc_per_block", N_, "BTC/block", WM_SCN_FEES0, 1e-6, 100, NULL, "fees per block at start"},
     {"power0", "power0_usd_per_mwh", N_, "USD/MWh", WM_SCN_POWER0, 0.01, 10000, NULL, "daily power price at start"},
     {"gpu0", "gpu0_usd_per_gpu_hour", N_, "USD/GPU-h", 2.35, 0.01, 100, NULL, "H100 rent at start (SemiAnalysis index Mar 2026)"},
@@ -45,6 +46,7 @@ const wm_param wm_scenario_table[] = {
     {"hash-trend", "hash_trend_per_year", N_, "1/yr", WM_SCN_HASH_TREND, -1, 2, NULL, "g: efficiency gains of new ASIC generations, log per year"},
     {"hash-adjust", "hash_adjust_per_day", N_, "1/d", WM_SCN_HASH_ADJUST, 0, 1, NULL, "share of the gap to equilibrium closed per day"},
     {"hash-lag", "hash_lag_days", N_, "d", WM_SCN_HASH_LAG, 1, 1000, NULL, "time constant of the revenue average miners respond to"},
+    {"revenue-ema0", "revenue_ema0_log_usd_per_day", N_, "log USD/d", WM_SCN_REV_EMA0, 0, 40, NULL, "initial revenue average miners respond to (0 = revenue at start)"},
     {"hash-vol", "hash_vol_per_day", N_, "1/sqrt(d)", WM_SCN_HASH_VOL, 0, 1, NULL, "daily log-hashrate noise"},
     {"fee-level", "fee_level_btc_per_block", N_, "BTC/block", WM_SCN_FEE_LEVEL, 1e-6, 100, NULL, "long-run (geometric mean) fees per block"},
     {"fee-revert", "fee_revert_per_day", N_, "1/d", WM_SCN_FEE_REVERT, 0, 1, NULL, "mean reversion of log fees"},
@@ -87,7 +89,7 @@ static const field fields[] = {
     FD(tokens0_usd_per_mtok), FN(price_model), FD(price_drift_per_year), FD(price_vol_per_year),
     FD(jump_per_year), FD(jump_mean_log), FD(jump_sd_log), FN(boot_block_days), FB(boot_demean),
     FD(hash_level), FD(hash_elasticity), FD(hash_trend_per_year), FD(hash_adjust_per_day),
-    FD(hash_lag_days), FD(hash_vol_per_day), FD(fee_level_btc_per_block), FD(fee_revert_per_day),
+    FD(hash_lag_days), FD(revenue_ema0_log_usd_per_day), FD(hash_vol_per_day), FD(fee_level_btc_per_block), FD(fee_revert_per_day),
     FD(fee_vol_per_day), FD(fee_spike_per_year), FD(fee_spike_mean_log), FD(power_level_usd_per_mwh),
     FD(power_revert_per_day), FD(power_vol_per_day), FD(power_spike_per_year),
     FD(power_spike_mean_log), FD(gpu_trend_per_year), FD(gpu_vol_per_year),
@@ -163,17 +165,12 @@ void wm_scenario_zero_vol(wm_scenario_params *p)
     p->tenant_default_per_year = 0;
 }
 
-/* Month (1..12) of a day number since 1970-01-01 (proleptic Gregorian; H. Hinnant's
- * civil_from_days, public-domain algorithm description). */
 static int month_of_day(int64_t z)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    return (int)(mp < 10 ? mp + 3 : mp - 9);
+    int y;
+    unsigned m, d;
+    wm_civil_from_days(z, &y, &m, &d);
+    return (int)m;
 }
 
 /* Next event time (days since start) of a Poisson process with `rate_per_day`, from `from`. */
@@ -232,7 +229,12 @@ wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t
 
     s->log_price = log(p->price0_usd_per_btc);
     s->log_fee = log(p->fees0_btc_per_block);
-    s->rev_ema = log_revenue(s->log_price, s->subsidy_btc, p->fees0_btc_per_block);
+    s->rev_ema = p->revenue_ema0_log_usd_per_day > 0
+                     ? p->revenue_ema0_log_usd_per_day
+                     : log_revenue(s->log_price, s->subsidy_btc, p->fees0_btc_per_block);
+    double years0 = ((double)p->start_time - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
+    s->hash_dev = s->log_hash -
+                  (p->hash_level + p->hash_elasticity * s->rev_ema + p->hash_trend_per_year * years0);
     s->log_power = log(p->power0_usd_per_mwh);
     s->log_gpu = log(p->gpu0_usd_per_gpu_hour);
     s->log_tokens = log(p->tokens0_usd_per_mtok);
@@ -346,14 +348,15 @@ void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scen
         }
     }
 
-    /* ---- hashrate responds to revenue (end of day) ---- */
+    /* ---- hashrate: equilibrium on lagged revenue plus a mean-reverting deviation ---- */
     double lrev = log_revenue(s->log_price, s->subsidy_btc, fee);
     s->rev_ema += (lrev - s->rev_ema) / p->hash_lag_days;
     double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
     double xstar = p->hash_level + p->hash_elasticity * s->rev_ema + p->hash_trend_per_year * years;
-    s->log_hash += p->hash_adjust_per_day * (xstar - s->log_hash);
+    s->hash_dev *= 1.0 - p->hash_adjust_per_day;
     if (rnd && p->hash_vol_per_day > 0)
-        s->log_hash += p->hash_vol_per_day * wm_rng_normal(&s->rng_net);
+        s->hash_dev += p->hash_vol_per_day * wm_rng_normal(&s->rng_net);
+    s->log_hash = xstar + s->hash_dev;
 
     /* ---- power price level and day shape ---- */
     s->log_power += p->power_revert_per_day * (log(p->power_level_usd_per_mwh) - s->log_power);

@@ -52,13 +52,14 @@ typedef struct wm_scenario_params {
     bool boot_demean;             /* bootstrap: replace the history's mean by price_drift_per_year */
     const double *boot_returns;   /* daily log-returns (borrowed); NULL unless bootstrap */
     size_t boot_n;
-    /* ---- network hashrate: x = log H, target x* = a + b ema(log revenue) + g (t - epoch) ---- */
+    /* ---- network hashrate: x = log H = x* + u, x* = a + b ema(log revenue) + g (t - epoch) ---- */
     double hash_level;            /* a (log H/s) */
     double hash_elasticity;       /* b */
     double hash_trend_per_year;   /* g: efficiency gains and cheaper power, log per year */
-    double hash_adjust_per_day;   /* kappa: share of the gap closed per day */
+    double hash_adjust_per_day;   /* kappa: the deviation u = x - x* decays by (1 - kappa) a day */
     double hash_lag_days;         /* time constant of the revenue EMA */
-    double hash_vol_per_day;      /* sd of daily log-hashrate noise */
+    double revenue_ema0_log_usd_per_day; /* EMA of log revenue at start; 0 = revenue at start */
+    double hash_vol_per_day;      /* sd of daily noise of the deviation u = x - x* */
     /* ---- fees: y = log(fees BTC/block), mean-reverting with upward spikes ---- */
     double fee_level_btc_per_block; /* long-run geometric mean */
     double fee_revert_per_day;
@@ -112,7 +113,7 @@ typedef struct wm_scenario_state {
         rng_ai, rng_ai_jump, rng_tenant;
     bool random;                  /* false: deterministic projection, no draws */
     int day;
-    double log_price, log_hash, rev_ema, log_fee, log_power, log_gpu, log_tokens;
+    double log_price, log_hash, hash_dev, rev_ema, log_fee, log_power, log_gpu, log_tokens;
     double c;                     /* blocks mined (height of next block) */
     double difficulty, hd_h_s;    /* difficulty and the hashrate it implies */
     uint32_t bits;

@@ -17,6 +17,7 @@ static const cli_sub commands[] = {
     {"btc", "Bitcoin mining economics: subsidy, targets, retarget, hashprice, break-even, cost", cmd_btc},
     {"ai", "AI compute economics: GPUs, training, serving, colocation, GPU cloud, compare with mining", cmd_ai},
     {"dispatch", "optimal interval-by-interval split of a site's power against real electricity prices", cmd_dispatch},
+    {"calibrate", "fit the Monte Carlo market models on history CSVs (prints the fit periods)", cmd_calibrate},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };

@@ -24,7 +24,12 @@ static void base(wm_scenario_params *p)
     p->hashrate0_h_s = 0;
     p->fees0_btc_per_block = 0.1;
     p->fee_level_btc_per_block = 0.1;
+    /* constant hashrate: x* = 0, so log H = the initial deviation, unchanged (kappa = 0) */
     p->hash_adjust_per_day = 0;
+    p->hash_level = 0;
+    p->hash_elasticity = 0;
+    p->hash_trend_per_year = 0;
+    p->revenue_ema0_log_usd_per_day = 0;
     p->price_drift_per_year = 0.2;
     wm_scenario_zero_vol(p);
 }
@@ -147,7 +152,7 @@ static void test_hashrate_follows_revenue(void **state)
     wm_scenario_day *a = project(&p, 1400); /* next halving ~day 1458 */
     double h0 = p.difficulty0 * 4294967296.0 / 600.0;
     assert_true(a[0].subsidy_btc < 3.125);
-    assert_true(a[5].hashrate_h_s / h0 > 0.98);  /* lagged: little change after 5 days */
+    assert_true(a[5].hashrate_h_s / h0 > 0.93);  /* lagged: little change after 5 days */
     assert_true(a[100].hashrate_h_s / h0 < 0.8); /* but it does respond */
     assert_near_rel(a[1399].hashrate_h_s / h0, (1.5625 + 0.1) / (3.125 + 0.1), 0.01);
     /* difficulty follows hashrate retarget by retarget */
