@@ -165,14 +165,6 @@ void wm_scenario_zero_vol(wm_scenario_params *p)
     p->tenant_default_per_year = 0;
 }
 
-static int month_of_day(int64_t z)
-{
-    int y;
-    unsigned m, d;
-    wm_civil_from_days(z, &y, &m, &d);
-    return (int)m;
-}
-
 /* Next event time (days since start) of a Poisson process with `rate_per_day`, from `from`. */
 static double next_arrival(wm_rng *r, bool random, double rate_per_day, double from)
 {
@@ -258,7 +250,9 @@ wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t
         s->boot_det = m + s->boot_adj; /* the projection's daily return: the bootstrap's mean */
     }
     s->start_day = (p->start_time >= 0 ? p->start_time : p->start_time - 86399) / 86400;
-    s->civil_month0 = month_of_day(s->start_day);
+    s->log_fee_level = log(p->fee_level_btc_per_block);
+    s->log_power_level = log(p->power_level_usd_per_mwh);
+    s->next_month_day = 0;
     return WM_OK;
 }
 
@@ -314,7 +308,7 @@ void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scen
     const double price = exp(s->log_price);
 
     /* ---- fees ---- */
-    s->log_fee += p->fee_revert_per_day * (log(p->fee_level_btc_per_block) - s->log_fee);
+    s->log_fee += p->fee_revert_per_day * (s->log_fee_level - s->log_fee);
     if (rnd && p->fee_vol_per_day > 0)
         s->log_fee += p->fee_vol_per_day * wm_rng_normal(&s->rng_fee);
     while (s->next_fee_spike < d1) {
@@ -359,14 +353,22 @@ void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scen
     s->log_hash = xstar + s->hash_dev;
 
     /* ---- power price level and day shape ---- */
-    s->log_power += p->power_revert_per_day * (log(p->power_level_usd_per_mwh) - s->log_power);
+    s->log_power += p->power_revert_per_day * (s->log_power_level - s->log_power);
     if (rnd && p->power_vol_per_day > 0)
         s->log_power += p->power_vol_per_day * wm_rng_normal(&s->rng_power);
     while (s->next_power_spike < d1) {
         s->log_power += p->power_spike_mean_log * wm_rng_exponential(&s->rng_power_spike);
         s->next_power_spike = next_arrival(&s->rng_power_spike, rnd, p->power_spike_per_year / YEAR_D, s->next_power_spike);
     }
-    int month = month_of_day(s->start_day + s->day);
+    if (s->day >= s->next_month_day) {
+        int64_t z = s->start_day + s->day;
+        int y;
+        unsigned m, dd;
+        wm_civil_from_days(z, &y, &m, &dd);
+        s->month = (int)m;
+        s->next_month_day = s->day + (int)(wm_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - z);
+    }
+    int month = s->month;
     int nshapes = p->shapes_per_month[month - 1];
     int shape = -1;
     if (nshapes > 0)

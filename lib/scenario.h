@@ -126,7 +126,8 @@ typedef struct wm_scenario_state {
     int boot_left;
     double boot_adj;              /* added to each bootstrapped return */
     double boot_det;              /* daily return of the deterministic projection */
-    int civil_month0;             /* month of start_time */
+    int month, next_month_day;    /* calendar month of the current day; day index of the next 1st */
+    double log_fee_level, log_power_level;
     int64_t start_day;            /* start_time / 86400 */
 } wm_scenario_state;
 
