@@ -2,6 +2,7 @@
  * CSVs of a data directory, prints every model's fit period and parameters, and with --write
  * renders them as the shipped defaults header (lib/scenario_defaults.h). Nothing is written
  * unless the whole fit succeeded. */
+#include "backtest.h"
 #include "calibrate.h"
 #include "cli.h"
 #include "commands.h"
@@ -14,8 +15,87 @@ static const wm_param table[] = {
     {"from", "from_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "first day of the price and hashrate fits (YYYY-MM-DD; default: data start)"},
     {"to", "to_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "last day used by every fit (YYYY-MM-DD; default: last day with price and difficulty)"},
     {"write", "write_path", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "write the fitted defaults as a C header (lib/scenario_defaults.h)"},
+    {"backtest-until", "backtest_until_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "also simulate from the day after --to until this date and place the realised quarter-end price, difficulty and hashprice in the simulated distributions"},
+    {"paths", "paths", WM_PARAM_INT, "", 2000, 20, 10000000, NULL, "Monte Carlo paths of the backtest"},
+    {"seed", "seed", WM_PARAM_INT, "", 20230101, 0, 9007199254740991.0, NULL, "random seed of the backtest"},
+    {"threads", "threads", WM_PARAM_INT, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
+    {"price-model", "price_model", WM_PARAM_INT, "", 0, 0, 1, NULL, "backtest price model: 0 = jump-diffusion, 1 = block bootstrap"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
+
+static int backtest(const char *prog, cli_out *o, const wm_calibrate_in *in, const wm_value *v)
+{
+    wm_backtest_opts bo;
+    memset(&bo, 0, sizeof bo);
+    bo.fit_to = in->to;
+    wm_err err;
+    wm_err_clear(&err);
+    if (wm_parse_time(v[4].str, &bo.until) != WM_OK) {
+        wm_err_set(&err, WM_EPARSE, "--backtest-until", 0, 0, "expected a date YYYY-MM-DD, got '%s'", v[4].str);
+        cli_error(prog, WM_EPARSE, &err);
+        return CLI_USAGE;
+    }
+    bo.paths = (uint64_t)v[5].num;
+    bo.seed = (uint64_t)v[6].num;
+    bo.threads = (int)v[7].num;
+    bo.price_model = (int)v[8].num;
+    wm_backtest_result *r = malloc(sizeof *r);
+    if (!r)
+        return cli_error(prog, WM_ENOMEM, NULL);
+    wm_status st = wm_backtest_run(in, &bo, r, &err);
+    if (st != WM_OK) {
+        free(r);
+        return cli_error(prog, st, &err);
+    }
+    char a[11], b[11], line[160];
+    cli_section(o, "backtest", "backtest: realised values placed in the simulated distributions");
+    snprintf(line, sizeof line, "%s .. %s", wm_fmt_date(r->fit.p.start_time, a), wm_fmt_date(bo.until, b));
+    cli_str(o, "simulated", "simulated", line);
+    cli_int(o, "seed", "seed", (int64_t)bo.seed, "");
+    cli_int(o, "paths", "paths", (int64_t)bo.paths, "");
+    cli_str(o, "price_model", "price model", bo.price_model ? "block bootstrap" : "jump-diffusion");
+    static const cli_col cols[] = {
+        {"date", "quarter end", 11, -1},
+        {"price_usd_per_btc", "BTC real", 10, 0},
+        {"price_pct", "pct", 6, 1},
+        {"price_p50_usd_per_btc", "sim p50", 10, 0},
+        {"difficulty_t", "D real (T)", 11, 2},
+        {"difficulty_pct", "pct", 6, 1},
+        {"difficulty_p50_t", "sim p50", 9, 2},
+        {"hashprice_usd_per_ph_day", "HP real", 8, 2},
+        {"hashprice_pct", "pct", 6, 1},
+        {"hashprice_p5_usd_per_ph_day", "sim p5", 8, 2},
+        {"hashprice_p95_usd_per_ph_day", "sim p95", 8, 2},
+        {"fees_known", "fees", 5, -1},
+    };
+    cli_table_begin(o, "quarters", cols, (int)(sizeof cols / sizeof cols[0]));
+    for (size_t k = 0; k < r->nq; k++) {
+        const wm_backtest_quarter *q = &r->q[k];
+        json_t *row = json_object();
+        json_object_set_new(row, "date", json_string(wm_fmt_date(q->day, a)));
+        json_object_set_new(row, "price_usd_per_btc", json_real(q->price_usd_per_btc));
+        json_object_set_new(row, "price_pct", json_real(q->price_pct));
+        json_object_set_new(row, "price_p50_usd_per_btc", json_real(q->price_p50));
+        json_object_set_new(row, "difficulty_t", json_real(q->difficulty / 1e12));
+        json_object_set_new(row, "difficulty_pct", json_real(q->difficulty_pct));
+        json_object_set_new(row, "difficulty_p50_t", json_real(q->difficulty_p50 / 1e12));
+        json_object_set_new(row, "hashprice_usd_per_ph_day", json_real(q->hashprice_usd_per_ph_day));
+        json_object_set_new(row, "hashprice_pct", json_real(q->hashprice_pct));
+        json_object_set_new(row, "hashprice_p5_usd_per_ph_day", json_real(q->hashprice_p5));
+        json_object_set_new(row, "hashprice_p95_usd_per_ph_day", json_real(q->hashprice_p95));
+        json_object_set_new(row, "fees_known", json_string(q->fees_known ? "yes" : "no"));
+        cli_table_row(o, row);
+    }
+    cli_table_end(o);
+    cli_int(o, "price_inside_p5_p95", "quarters with BTC price inside p5..p95", r->inside_90[0], "");
+    cli_int(o, "difficulty_inside_p5_p95", "quarters with difficulty inside p5..p95", r->inside_90[1], "");
+    cli_int(o, "hashprice_inside_p5_p95", "quarters with hashprice inside p5..p95", r->inside_90[2], "");
+    cli_int(o, "quarters", "quarters", (int64_t)r->nq, "");
+    cli_section(o, NULL, NULL);
+    wm_backtest_result_free(r);
+    free(r);
+    return CLI_OK;
+}
 
 static void period(cli_out *o, const char *key, const char *label, const wm_fit_period *p)
 {
@@ -30,7 +110,7 @@ static void period(cli_out *o, const char *key, const char *label, const wm_fit_
 int cmd_calibrate(int argc, char **argv)
 {
     const char *prog = "wattmux calibrate";
-    wm_value v[5];
+    wm_value v[10];
     cli_opts co;
     int rc = cli_parse(prog, "Fit the Monte Carlo market models on history CSVs and print their fit periods",
                        table, argc, argv, v, &co);
@@ -67,9 +147,10 @@ int cmd_calibrate(int argc, char **argv)
     }
     wm_calibrate_out out;
     st = wm_calibrate_fit(&in, &out, &err);
-    wm_calibrate_files_free(&files);
-    if (st != WM_OK)
+    if (st != WM_OK) {
+        wm_calibrate_files_free(&files);
         return cli_error(prog, st, &err);
+    }
     const wm_scenario_params *p = &out.p;
     cli_out o;
     cli_out_init(&o, co.json);
@@ -122,6 +203,7 @@ int cmd_calibrate(int argc, char **argv)
         if (!buf || !(fp = fopen(v[3].str, "w")) || fputs(buf, fp) == EOF || fclose(fp) != 0) {
             free(buf);
             wm_calibrate_out_free(&out);
+            wm_calibrate_files_free(&files);
             wm_err_set(&err, WM_EIO, v[3].str, 0, 0, "cannot write the defaults header");
             cli_out_finish(&o);
             return cli_error(prog, WM_EIO, &err);
@@ -130,5 +212,14 @@ int cmd_calibrate(int argc, char **argv)
         cli_str(&o, "written", "written", v[3].str);
     }
     wm_calibrate_out_free(&out);
+    if (v[4].str && v[4].str[0]) {
+        rc = backtest(prog, &o, &in, v);
+        if (rc != CLI_OK) {
+            wm_calibrate_files_free(&files);
+            cli_out_finish(&o);
+            return rc;
+        }
+    }
+    wm_calibrate_files_free(&files);
     return cli_out_finish(&o);
 }
