@@ -176,3 +176,108 @@ uint32_t wm_rng_poisson(wm_rng *r, double lambda)
     double x = floor(lambda + sqrt(lambda) * wm_rng_normal(r) + 0.5);
     return x < 0 ? 0 : (uint32_t)x;
 }
+
+/* ---- lanes ---- */
+void wm_rng_lanes_init(wm_rng_lanes *r, uint64_t seed, uint64_t first_path, uint32_t stream)
+{
+    r->key[0] = (uint32_t)seed;
+    r->key[1] = (uint32_t)(seed >> 32);
+    r->stream = stream;
+    r->block = 0;
+    r->pos = WM_LANE_WORDS;
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        uint64_t path = first_path + l;
+        r->path_lo[l] = (uint32_t)path;
+        r->path_hi[l] = (uint32_t)(path >> 32);
+        wm_rng_init(&r->aux[l], seed, path, stream + WM_STREAM_AUX);
+    }
+}
+
+/* Philox4x32-10 on WM_LANES counters at once: the same rounds as Random123's philox4x32
+ * (round, then key bump before each further round), written on arrays so it vectorizes. */
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+void wm_rng_lanes_refill(wm_rng_lanes *r)
+{
+    for (unsigned b = 0; b < WM_LANE_WORDS / 4; b++) {
+        uint32_t c0[WM_LANES], c1[WM_LANES], c2[WM_LANES], c3[WM_LANES];
+        for (unsigned l = 0; l < WM_LANES; l++) {
+            c0[l] = r->block + b;
+            c1[l] = r->stream;
+            c2[l] = r->path_lo[l];
+            c3[l] = r->path_hi[l];
+        }
+        uint32_t k0 = r->key[0], k1 = r->key[1];
+        for (int round = 0; round < 10; round++) {
+            if (round) {
+                k0 += 0x9E3779B9u;
+                k1 += 0xBB67AE85u;
+            }
+            for (unsigned l = 0; l < WM_LANES; l++) {
+                uint64_t p0 = (uint64_t)0xD2511F53u * c0[l];
+                uint64_t p1 = (uint64_t)0xCD9E8D57u * c2[l];
+                uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0;
+                uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1;
+                c1[l] = (uint32_t)p1;
+                c3[l] = (uint32_t)p0;
+                c0[l] = n0;
+                c2[l] = n2;
+            }
+        }
+        for (unsigned l = 0; l < WM_LANES; l++) {
+            r->buf[4 * b + 0][l] = c0[l];
+            r->buf[4 * b + 1][l] = c1[l];
+            r->buf[4 * b + 2][l] = c2[l];
+            r->buf[4 * b + 3][l] = c3[l];
+        }
+    }
+    r->block += WM_LANE_WORDS / 4;
+    r->pos = 0;
+}
+
+/* The ziggurat continued on the auxiliary stream after the first word u was rejected. */
+static double normal_after_reject(wm_rng *aux, uint32_t u)
+{
+    unsigned i = u & 0xffu;
+    double sign = (u & 0x100u) ? -1.0 : 1.0;
+    double x = ((double)(u >> 9) + 0.5) * (1.0 / 8388608.0) * zig_x[i];
+    if (i == 0) {
+        double a, b;
+        do {
+            a = -log(wm_rng_uniform(aux)) / ZIG_R;
+            b = -log(wm_rng_uniform(aux));
+        } while (b + b <= a * a);
+        return sign * (ZIG_R + a);
+    }
+    double y = zig_f[i] + wm_rng_uniform(aux) * (zig_f[i + 1] - zig_f[i]);
+    if (y < exp(-0.5 * x * x))
+        return sign * x;
+    return wm_rng_normal(aux);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+void wm_rng_lanes_normal(wm_rng_lanes *r, double out[WM_LANES])
+{
+    const uint32_t *u = wm_rng_lanes_u32(r);
+    int bad = 0;
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        unsigned i = u[l] & 0xffu;
+        double sign = (u[l] & 0x100u) ? -1.0 : 1.0;
+        double x = ((double)(u[l] >> 9) + 0.5) * (1.0 / 8388608.0) * zig_x[i];
+        out[l] = sign * x;
+        bad |= !(x < zig_x[i + 1]);
+    }
+    if (bad)
+        for (unsigned l = 0; l < WM_LANES; l++) {
+            unsigned i = u[l] & 0xffu;
+            double x = ((double)(u[l] >> 9) + 0.5) * (1.0 / 8388608.0) * zig_x[i];
+            if (!(x < zig_x[i + 1]))
+                out[l] = normal_after_reject(&r->aux[l], u[l]);
+        }
+}
+
+void wm_rng_lanes_below(wm_rng_lanes *r, uint32_t n, uint32_t out[WM_LANES])
+{
+    const uint32_t *u = wm_rng_lanes_u32(r);
+    for (unsigned l = 0; l < WM_LANES; l++)
+        out[l] = (uint32_t)(((uint64_t)u[l] * n) >> 32);
+}

@@ -74,6 +74,38 @@ double wm_rng_gamma(wm_rng *r, double a);
  * (documented approximation, used only for counts of rare events). */
 uint32_t wm_rng_poisson(wm_rng *r, double lambda);
 
+/* ---- lock-step lanes: WM_LANES paths drawn side by side (SIMD) ----
+ * Lane l is path first_path + l; its words are exactly the words of the scalar stream
+ * (seed, first_path + l, stream), so a lane's numbers never depend on the other lanes. Every
+ * lane consumes one word per call; when a normal's first word is rejected by the ziggurat, that
+ * lane continues on its own auxiliary stream (stream id + WM_STREAM_AUX), keeping the lanes in
+ * step. Invariant: pos is shared by all lanes. */
+#define WM_LANES 8
+#define WM_LANE_WORDS 16 /* 4 Philox blocks per refill */
+#define WM_STREAM_AUX 0x40000000u
+typedef struct wm_rng_lanes {
+    uint32_t key[2];
+    uint32_t stream;
+    uint32_t block;      /* next Philox block index */
+    unsigned pos;        /* next word of buf; WM_LANE_WORDS = empty */
+    uint32_t path_lo[WM_LANES], path_hi[WM_LANES];
+    uint32_t buf[WM_LANE_WORDS][WM_LANES];
+    wm_rng aux[WM_LANES];
+} wm_rng_lanes;
+void wm_rng_lanes_init(wm_rng_lanes *r, uint64_t seed, uint64_t first_path, uint32_t stream);
+void wm_rng_lanes_refill(wm_rng_lanes *r);
+/* Next word of every lane. */
+static inline const uint32_t *wm_rng_lanes_u32(wm_rng_lanes *r)
+{
+    if (r->pos >= WM_LANE_WORDS)
+        wm_rng_lanes_refill(r);
+    return r->buf[r->pos++];
+}
+/* One standard normal per lane. */
+void wm_rng_lanes_normal(wm_rng_lanes *r, double out[WM_LANES]);
+/* Uniform integer in [0, n) per lane by multiply-shift (bias below n / 2^32). */
+void wm_rng_lanes_below(wm_rng_lanes *r, uint32_t n, uint32_t out[WM_LANES]);
+
 /* One raw Philox4x32-10 block (for known-answer tests and other modules). */
 void wm_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 

@@ -259,6 +259,54 @@ static void test_thread_independent(void **state)
     assert_memory_equal(seq, thr_out, sizeof seq);
 }
 
+/* Lanes: lane l's words are the scalar stream of path first + l, refill after refill. */
+static void test_lanes_words(void **state)
+{
+    (void)state;
+    wm_rng_lanes L;
+    wm_rng_lanes_init(&L, 0xfeedface12345ULL, 1000, WM_STREAM_NETWORK);
+    wm_rng s[WM_LANES];
+    for (unsigned l = 0; l < WM_LANES; l++)
+        wm_rng_init(&s[l], 0xfeedface12345ULL, 1000 + l, WM_STREAM_NETWORK);
+    for (int k = 0; k < 200; k++) {
+        const uint32_t *w = wm_rng_lanes_u32(&L);
+        for (unsigned l = 0; l < WM_LANES; l++)
+            assert_int_equal(w[l], wm_rng_u32(&s[l]));
+    }
+}
+
+/* Lane normals: one word per draw on the main stream (rejections continue on the auxiliary
+ * stream), standard normal in distribution, and a lane does not depend on its neighbours. */
+static void test_lanes_normal(void **state)
+{
+    (void)state;
+    const int n = 50000;
+    double *x = malloc((size_t)n * WM_LANES * sizeof *x);
+    assert_non_null(x);
+    wm_rng_lanes L, M;
+    wm_rng_lanes_init(&L, 31, 0, WM_STREAM_PRICE);
+    wm_rng_lanes_init(&M, 31, 3, WM_STREAM_PRICE); /* lane 0 of M = lane 3 of L */
+    for (int k = 0; k < n; k++) {
+        double o[WM_LANES], m[WM_LANES];
+        wm_rng_lanes_normal(&L, o);
+        wm_rng_lanes_normal(&M, m);
+        assert_true(o[3] == m[0] && o[7] == m[4]);
+        for (unsigned l = 0; l < WM_LANES; l++)
+            x[(size_t)k * WM_LANES + l] = o[l];
+    }
+    assert_int_equal(L.block, (uint32_t)((n + WM_LANE_WORDS - 1) / WM_LANE_WORDS * (WM_LANE_WORDS / 4)));
+    int N = n * WM_LANES;
+    double s2 = 0, s4 = 0;
+    for (int i = 0; i < N; i++) {
+        s2 += x[i] * x[i];
+        s4 += x[i] * x[i] * x[i] * x[i];
+    }
+    assert_true(fabs(s2 / N - 1.0) < 5.0 * sqrt(2.0 / N));
+    assert_true(fabs(s4 / N - 3.0) < 5.0 * sqrt(96.0 / N));
+    assert_true(ks_stat(x, N, gsl_cdf_ugaussian_P) < 1.95 / sqrt(N));
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +319,8 @@ int main(void)
         cmocka_unit_test(test_below_unbiased),
         cmocka_unit_test(test_gamma_student_poisson),
         cmocka_unit_test(test_thread_independent),
+        cmocka_unit_test(test_lanes_words),
+        cmocka_unit_test(test_lanes_normal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
