@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         c.ndays = ndays;
         c.threads = t;
         c.nout = nout;
-        c.path_fn = wm_sim_sample_fn;
+        c.day_fn = wm_sim_sample_day_fn;
         c.ctx = &smp;
         wm_err e;
         double t0 = now_s();

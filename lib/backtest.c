@@ -116,7 +116,7 @@ wm_status wm_backtest_run(const wm_calibrate_in *in0, const wm_backtest_opts *o,
     c.ndays = ndays;
     c.threads = o->threads;
     c.nout = nout;
-    c.path_fn = wm_sim_sample_fn;
+    c.day_fn = wm_sim_sample_day_fn;
     c.ctx = &smp;
     st = wm_sim_run(&c, out, err);
     if (st != WM_OK) {

@@ -4,12 +4,14 @@
 #include "scenario.h"
 
 #include "btc.h"
+#include "fmath.h"
 #include "scenario_defaults.h"
 #include "series.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DAY_S 86400.0
@@ -173,72 +175,72 @@ static double next_arrival(wm_rng *r, bool random, double rate_per_day, double f
     return from + wm_rng_exponential(r) / rate_per_day;
 }
 
-static double log_revenue(double log_price, double subsidy_btc, double fees_btc)
-{
-    return log_price + log(144.0 * (subsidy_btc + fees_btc));
-}
-
-wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t path, bool random,
-                            wm_scenario_state *s)
+wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, uint64_t first, bool random,
+                                  wm_scenario_state *s)
 {
     wm_status st;
     memset(s, 0, sizeof *s);
     s->random = random;
-    wm_rng_init(&s->rng_price, seed, path, WM_STREAM_PRICE);
-    wm_rng_init(&s->rng_jump, seed, path, WM_STREAM_PRICE_JUMP);
-    wm_rng_init(&s->rng_net, seed, path, WM_STREAM_NETWORK);
-    wm_rng_init(&s->rng_fee, seed, path, WM_STREAM_FEES);
-    wm_rng_init(&s->rng_fee_spike, seed, path, WM_STREAM_FEE_SPIKE);
-    wm_rng_init(&s->rng_power, seed, path, WM_STREAM_POWER);
-    wm_rng_init(&s->rng_power_spike, seed, path, WM_STREAM_POWER_SPIKE);
-    wm_rng_init(&s->rng_ai, seed, path, WM_STREAM_AI);
-    wm_rng_init(&s->rng_ai_jump, seed, path, WM_STREAM_AI_JUMP);
-    wm_rng_init(&s->rng_tenant, seed, path, WM_STREAM_TENANT);
+    wm_rng_lanes_init(&s->ls_price, seed, first, WM_STREAM_PRICE);
+    wm_rng_lanes_init(&s->ls_fee, seed, first, WM_STREAM_FEES);
+    wm_rng_lanes_init(&s->ls_net, seed, first, WM_STREAM_NETWORK);
+    wm_rng_lanes_init(&s->ls_power, seed, first, WM_STREAM_POWER);
+    wm_rng_lanes_init(&s->ls_ai, seed, first, WM_STREAM_AI);
 
     /* network: bits from the difficulty, as the chain holds it (compact truncation) */
     wm_u256 target;
     if ((st = wm_btc_target_from_difficulty(p->difficulty0, &target)) != WM_OK)
         return st;
-    s->bits = wm_btc_compact_encode(&target, false);
-    if ((st = wm_btc_check_bits(s->bits, NULL)) != WM_OK)
+    uint32_t bits = wm_btc_compact_encode(&target, false);
+    if ((st = wm_btc_check_bits(bits, NULL)) != WM_OK)
         return st;
-    s->difficulty = wm_btc_difficulty_bits(s->bits);
-    s->hd_h_s = s->difficulty * TWO32 / 600.0;
-    double h0 = p->hashrate0_h_s > 0 ? p->hashrate0_h_s : s->hd_h_s;
-    s->log_hash = log(h0);
-    s->c = (double)(p->height0 + 1);
+    double diff = wm_btc_difficulty_bits(bits), hd = diff * TWO32 / 600.0;
+    double h0 = p->hashrate0_h_s > 0 ? p->hashrate0_h_s : hd;
     int64_t next_h = p->height0 + 1;
     int64_t in_period = next_h % WM_RETARGET_INTERVAL;
-    s->next_retarget = next_h - in_period + WM_RETARGET_INTERVAL;
-    s->period_first_time = p->period_start_time > 0 ? p->period_start_time
-                           : in_period > 0 ? p->start_time - in_period * WM_TARGET_SPACING_S
-                                           : p->start_time + WM_TARGET_SPACING_S;
     int64_t sub;
     if ((st = wm_btc_subsidy(next_h, &sub)) != WM_OK)
         return st;
-    s->subsidy_btc = (double)sub / WM_COIN_SAT;
-    s->next_halving = (next_h / WM_HALVING_INTERVAL + 1) * WM_HALVING_INTERVAL;
-
-    s->log_price = log(p->price0_usd_per_btc);
-    s->log_fee = log(p->fees0_btc_per_block);
-    s->rev_ema = p->revenue_ema0_log_usd_per_day > 0
-                     ? p->revenue_ema0_log_usd_per_day
-                     : log_revenue(s->log_price, s->subsidy_btc, p->fees0_btc_per_block);
+    double subsidy = (double)sub / WM_COIN_SAT;
+    double lp0 = log(p->price0_usd_per_btc);
+    double ema0 = p->revenue_ema0_log_usd_per_day > 0 ? p->revenue_ema0_log_usd_per_day
+                                                      : lp0 + log(144.0 * (subsidy + p->fees0_btc_per_block));
     double years0 = ((double)p->start_time - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
-    s->hash_dev = s->log_hash -
-                  (p->hash_level + p->hash_elasticity * s->rev_ema + p->hash_trend_per_year * years0);
-    s->log_power = log(p->power0_usd_per_mwh);
-    s->log_gpu = log(p->gpu0_usd_per_gpu_hour);
-    s->log_tokens = log(p->tokens0_usd_per_mtok);
-
-    s->next_jump = next_arrival(&s->rng_jump, random, p->jump_per_year / YEAR_D, 0);
-    s->next_fee_spike = next_arrival(&s->rng_fee_spike, random, p->fee_spike_per_year / YEAR_D, 0);
-    s->next_power_spike = next_arrival(&s->rng_power_spike, random, p->power_spike_per_year / YEAR_D, 0);
-    s->next_ai_shock = next_arrival(&s->rng_ai_jump, random, p->ai_shock_per_year / YEAR_D, 0);
-    s->next_default = next_arrival(&s->rng_tenant, random, p->tenant_default_per_year / YEAR_D, 0);
-    s->relet_at = INFINITY;
-    s->rent_factor = 1.0;
-
+    double dev0 = log(h0) - (p->hash_level + p->hash_elasticity * ema0 + p->hash_trend_per_year * years0);
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        uint64_t path = first + l;
+        wm_rng_init(&s->rng_jump[l], seed, path, WM_STREAM_PRICE_JUMP);
+        wm_rng_init(&s->rng_fee_spike[l], seed, path, WM_STREAM_FEE_SPIKE);
+        wm_rng_init(&s->rng_power_spike[l], seed, path, WM_STREAM_POWER_SPIKE);
+        wm_rng_init(&s->rng_ai_jump[l], seed, path, WM_STREAM_AI_JUMP);
+        wm_rng_init(&s->rng_tenant[l], seed, path, WM_STREAM_TENANT);
+        s->bits[l] = bits;
+        s->difficulty[l] = diff;
+        s->hd_h_s[l] = hd;
+        s->hash_h_s[l] = h0;
+        s->c[l] = (double)next_h;
+        s->next_retarget[l] = next_h - in_period + WM_RETARGET_INTERVAL;
+        s->period_first_time[l] = p->period_start_time > 0 ? p->period_start_time
+                                  : in_period > 0 ? p->start_time - in_period * WM_TARGET_SPACING_S
+                                                  : p->start_time + WM_TARGET_SPACING_S;
+        s->subsidy_btc[l] = subsidy;
+        s->next_halving[l] = (next_h / WM_HALVING_INTERVAL + 1) * WM_HALVING_INTERVAL;
+        s->next_event[l] = (double)(s->next_retarget[l] < s->next_halving[l] ? s->next_retarget[l] : s->next_halving[l]);
+        s->log_price[l] = lp0;
+        s->log_fee[l] = log(p->fees0_btc_per_block);
+        s->rev_ema[l] = ema0;
+        s->hash_dev[l] = dev0;
+        s->log_power[l] = log(p->power0_usd_per_mwh);
+        s->log_gpu[l] = log(p->gpu0_usd_per_gpu_hour);
+        s->log_tokens[l] = log(p->tokens0_usd_per_mtok);
+        s->next_jump[l] = next_arrival(&s->rng_jump[l], random, p->jump_per_year / YEAR_D, 0);
+        s->next_fee_spike[l] = next_arrival(&s->rng_fee_spike[l], random, p->fee_spike_per_year / YEAR_D, 0);
+        s->next_power_spike[l] = next_arrival(&s->rng_power_spike[l], random, p->power_spike_per_year / YEAR_D, 0);
+        s->next_ai_shock[l] = next_arrival(&s->rng_ai_jump[l], random, p->ai_shock_per_year / YEAR_D, 0);
+        s->next_default[l] = next_arrival(&s->rng_tenant[l], random, p->tenant_default_per_year / YEAR_D, 0);
+        s->relet_at[l] = INFINITY;
+        s->rent_factor[l] = 1.0;
+    }
     if (p->price_model == WM_PRICE_BOOTSTRAP) {
         if (!p->boot_returns || p->boot_n < (size_t)p->boot_block_days || p->boot_block_days < 1)
             return WM_EINVAL;
@@ -256,176 +258,293 @@ wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t
     return WM_OK;
 }
 
-/* A retarget or halving reached at time t (UTC s) with network hashrate h. */
-static void network_event(wm_scenario_state *s, double t, double h)
+wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t path, bool random,
+                            wm_scenario_state *s)
 {
-    if ((double)s->next_retarget <= s->c) {
-        int64_t last = (int64_t)floor(t);
-        wm_retarget rt;
-        if (wm_btc_retarget(s->bits, s->period_first_time, last, &rt) == WM_OK) {
-            s->bits = rt.new_bits;
-            s->difficulty = rt.new_difficulty;
-            s->hd_h_s = s->difficulty * TWO32 / 600.0;
-        }
-        /* the new period's first block follows one expected block interval later */
-        s->period_first_time = last + (int64_t)floor(600.0 * s->hd_h_s / h);
-        s->next_retarget += WM_RETARGET_INTERVAL;
-    }
-    if ((double)s->next_halving <= s->c) {
-        int64_t sub = 0;
-        wm_btc_subsidy(s->next_halving, &sub);
-        s->subsidy_btc = (double)sub / WM_COIN_SAT;
-        s->next_halving += WM_HALVING_INTERVAL;
-    }
+    return wm_scenario_start_lanes(p, seed, path, random, s);
 }
 
-void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day *o)
+/* A retarget or halving reached by lane l at time t (UTC s). */
+static void network_event(wm_scenario_state *s, unsigned l, double t)
 {
-    const bool rnd = s->random;
-    const double d0 = s->day, d1 = d0 + 1.0;
-
-    /* ---- BTC price ---- */
-    double r;
-    if (p->price_model == WM_PRICE_BOOTSTRAP) {
-        if (s->boot_left <= 0) {
-            s->boot_pos = rnd ? wm_rng_below(&s->rng_price, (uint32_t)(p->boot_n - (size_t)p->boot_block_days + 1))
-                              : 0;
-            s->boot_left = p->boot_block_days;
+    if ((double)s->next_retarget[l] <= s->c[l]) {
+        int64_t last = (int64_t)floor(t);
+        wm_retarget rt;
+        if (wm_btc_retarget(s->bits[l], s->period_first_time[l], last, &rt) == WM_OK) {
+            s->bits[l] = rt.new_bits;
+            s->difficulty[l] = rt.new_difficulty;
+            s->hd_h_s[l] = s->difficulty[l] * TWO32 / 600.0;
         }
-        r = rnd ? p->boot_returns[s->boot_pos] + s->boot_adj : s->boot_det;
-        s->boot_pos++;
-        s->boot_left--;
-    } else {
-        r = (p->price_drift_per_year - p->jump_per_year * p->jump_mean_log) / YEAR_D;
-        if (rnd && p->price_vol_per_year > 0)
-            r += p->price_vol_per_year * sqrt(1.0 / YEAR_D) * wm_rng_normal(&s->rng_price);
-        while (s->next_jump < d1) {
-            r += p->jump_mean_log + p->jump_sd_log * wm_rng_normal(&s->rng_jump);
-            s->next_jump = next_arrival(&s->rng_jump, rnd, p->jump_per_year / YEAR_D, s->next_jump);
-        }
+        /* the new period's first block follows one expected block interval later */
+        s->period_first_time[l] = last + (int64_t)floor(600.0 * s->hd_h_s[l] / s->hash_h_s[l]);
+        s->next_retarget[l] += WM_RETARGET_INTERVAL;
     }
-    s->log_price += r;
-    const double price = exp(s->log_price);
-
-    /* ---- fees ---- */
-    s->log_fee += p->fee_revert_per_day * (s->log_fee_level - s->log_fee);
-    if (rnd && p->fee_vol_per_day > 0)
-        s->log_fee += p->fee_vol_per_day * wm_rng_normal(&s->rng_fee);
-    while (s->next_fee_spike < d1) {
-        s->log_fee += p->fee_spike_mean_log * wm_rng_exponential(&s->rng_fee_spike);
-        s->next_fee_spike = next_arrival(&s->rng_fee_spike, rnd, p->fee_spike_per_year / YEAR_D, s->next_fee_spike);
+    if ((double)s->next_halving[l] <= s->c[l]) {
+        int64_t sub = 0;
+        wm_btc_subsidy(s->next_halving[l], &sub);
+        s->subsidy_btc[l] = (double)sub / WM_COIN_SAT;
+        s->next_halving[l] += WM_HALVING_INTERVAL;
     }
-    const double fee = exp(s->log_fee);
+    s->next_event[l] = (double)(s->next_retarget[l] < s->next_halving[l] ? s->next_retarget[l] : s->next_halving[l]);
+}
 
-    /* ---- blocks, retargets, halvings within the day ---- */
-    const double h = exp(s->log_hash);
-    double rem = 1.0, blocks = 0, sub_sum = 0, hp_btc = 0;
+/* Lane l's blocks of a day that holds a retarget or halving: walk from event to event. */
+static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, unsigned l, double d1, double fee,
+                            double *hp_btc, double *blocks, double *sub_sum)
+{
+    double rem = 1.0, hp = 0, nbs = 0, ss = 0;
+    const double h = s->hash_h_s[l];
     while (rem > 0) {
-        double rate = 144.0 * h / s->hd_h_s;
-        double next_ev = (double)(s->next_retarget < s->next_halving ? s->next_retarget : s->next_halving);
-        double need = (next_ev - s->c) / rate;
+        double rate = 144.0 * h / s->hd_h_s[l];
+        double need = (s->next_event[l] - s->c[l]) / rate;
         if (need >= rem) {
             double nb = rate * rem;
-            hp_btc += rem * HP_K * (s->subsidy_btc + fee) / s->difficulty;
-            blocks += nb;
-            sub_sum += nb * s->subsidy_btc;
-            s->c += nb;
+            hp += rem * HP_K * (s->subsidy_btc[l] + fee) / s->difficulty[l];
+            nbs += nb;
+            ss += nb * s->subsidy_btc[l];
+            s->c[l] += nb;
             rem = 0;
         } else {
-            double nb = next_ev - s->c;
-            hp_btc += need * HP_K * (s->subsidy_btc + fee) / s->difficulty;
-            blocks += nb;
-            sub_sum += nb * s->subsidy_btc;
-            s->c = next_ev;
+            double nb = s->next_event[l] - s->c[l];
+            hp += need * HP_K * (s->subsidy_btc[l] + fee) / s->difficulty[l];
+            nbs += nb;
+            ss += nb * s->subsidy_btc[l];
+            s->c[l] = s->next_event[l];
             rem -= need;
-            network_event(s, (double)p->start_time + (d1 - rem) * DAY_S, h);
+            network_event(s, l, (double)p->start_time + (d1 - rem) * DAY_S);
+        }
+    }
+    *hp_btc = hp;
+    *blocks = nbs;
+    *sub_sum = ss;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day o[WM_LANES])
+{
+    enum { W = WM_LANES };
+    const bool rnd = s->random;
+    const double d1 = (double)s->day + 1.0;
+    double r[W], z[W], price[W], fee[W], hp[W], nb[W], ss[W], xstar[W];
+    int ev[W];
+    int any;
+
+    /* ---- BTC price ---- */
+    if (p->price_model == WM_PRICE_BOOTSTRAP) {
+        if (s->boot_left <= 0) {
+            uint32_t idx[W];
+            if (rnd)
+                wm_rng_lanes_below(&s->ls_price, (uint32_t)(p->boot_n - (size_t)p->boot_block_days + 1), idx);
+            for (unsigned l = 0; l < W; l++)
+                s->boot_pos[l] = rnd ? idx[l] : 0;
+            s->boot_left = p->boot_block_days;
+        }
+        for (unsigned l = 0; l < W; l++) {
+            r[l] = rnd ? p->boot_returns[s->boot_pos[l]] + s->boot_adj : s->boot_det;
+            s->boot_pos[l]++;
+        }
+        s->boot_left--;
+    } else {
+        const double rdet = (p->price_drift_per_year - p->jump_per_year * p->jump_mean_log) / YEAR_D;
+        const double vd = p->price_vol_per_year * sqrt(1.0 / YEAR_D);
+        for (unsigned l = 0; l < W; l++)
+            r[l] = rdet;
+        if (rnd && p->price_vol_per_year > 0) {
+            wm_rng_lanes_normal(&s->ls_price, z);
+            for (unsigned l = 0; l < W; l++)
+                r[l] += vd * z[l];
+        }
+        any = 0;
+        for (unsigned l = 0; l < W; l++)
+            any |= s->next_jump[l] < d1;
+        if (any)
+            for (unsigned l = 0; l < W; l++)
+                while (s->next_jump[l] < d1) {
+                    r[l] += p->jump_mean_log + p->jump_sd_log * wm_rng_normal(&s->rng_jump[l]);
+                    s->next_jump[l] = next_arrival(&s->rng_jump[l], rnd, p->jump_per_year / YEAR_D, s->next_jump[l]);
+                }
+    }
+    for (unsigned l = 0; l < W; l++) {
+        s->log_price[l] += r[l];
+        price[l] = wm_fexp(s->log_price[l]);
+    }
+
+    /* ---- fees ---- */
+    for (unsigned l = 0; l < W; l++)
+        s->log_fee[l] += p->fee_revert_per_day * (s->log_fee_level - s->log_fee[l]);
+    if (rnd && p->fee_vol_per_day > 0) {
+        wm_rng_lanes_normal(&s->ls_fee, z);
+        for (unsigned l = 0; l < W; l++)
+            s->log_fee[l] += p->fee_vol_per_day * z[l];
+    }
+    any = 0;
+    for (unsigned l = 0; l < W; l++)
+        any |= s->next_fee_spike[l] < d1;
+    if (any)
+        for (unsigned l = 0; l < W; l++)
+            while (s->next_fee_spike[l] < d1) {
+                s->log_fee[l] += p->fee_spike_mean_log * wm_rng_exponential(&s->rng_fee_spike[l]);
+                s->next_fee_spike[l] = next_arrival(&s->rng_fee_spike[l], rnd, p->fee_spike_per_year / YEAR_D,
+                                                    s->next_fee_spike[l]);
+            }
+    for (unsigned l = 0; l < W; l++)
+        fee[l] = wm_fexp(s->log_fee[l]);
+
+    /* ---- blocks: a day without events in one step, else walk its events ---- */
+    any = 0;
+    for (unsigned l = 0; l < W; l++) {
+        double rate = 144.0 * s->hash_h_s[l] / s->hd_h_s[l];
+        double need = (s->next_event[l] - s->c[l]) / rate;
+        ev[l] = need < 1.0;
+        any |= ev[l];
+        hp[l] = HP_K * (s->subsidy_btc[l] + fee[l]) / s->difficulty[l];
+        nb[l] = rate;
+        ss[l] = rate * s->subsidy_btc[l];
+        s->c[l] = ev[l] ? s->c[l] : s->c[l] + rate;
+    }
+    if (any)
+        for (unsigned l = 0; l < W; l++)
+            if (ev[l])
+                day_with_events(p, s, l, d1, fee[l], &hp[l], &nb[l], &ss[l]);
+
+    /* ---- hashrate: equilibrium on lagged revenue plus a mean-reverting deviation ---- */
+    const double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
+    for (unsigned l = 0; l < W; l++) {
+        double lrev = s->log_price[l] + wm_flog(144.0 * (s->subsidy_btc[l] + fee[l]));
+        s->rev_ema[l] += (lrev - s->rev_ema[l]) / p->hash_lag_days;
+        xstar[l] = p->hash_level + p->hash_elasticity * s->rev_ema[l] + p->hash_trend_per_year * years;
+        s->hash_dev[l] *= 1.0 - p->hash_adjust_per_day;
+    }
+    if (rnd && p->hash_vol_per_day > 0) {
+        wm_rng_lanes_normal(&s->ls_net, z);
+        for (unsigned l = 0; l < W; l++)
+            s->hash_dev[l] += p->hash_vol_per_day * z[l];
+    }
+    for (unsigned l = 0; l < W; l++)
+        s->hash_h_s[l] = wm_fexp(xstar[l] + s->hash_dev[l]);
+
+    /* ---- power price level and day shape ---- */
+    for (unsigned l = 0; l < W; l++)
+        s->log_power[l] += p->power_revert_per_day * (s->log_power_level - s->log_power[l]);
+    if (rnd && p->power_vol_per_day > 0) {
+        wm_rng_lanes_normal(&s->ls_power, z);
+        for (unsigned l = 0; l < W; l++)
+            s->log_power[l] += p->power_vol_per_day * z[l];
+    }
+    any = 0;
+    for (unsigned l = 0; l < W; l++)
+        any |= s->next_power_spike[l] < d1;
+    if (any)
+        for (unsigned l = 0; l < W; l++)
+            while (s->next_power_spike[l] < d1) {
+                s->log_power[l] += p->power_spike_mean_log * wm_rng_exponential(&s->rng_power_spike[l]);
+                s->next_power_spike[l] = next_arrival(&s->rng_power_spike[l], rnd, p->power_spike_per_year / YEAR_D,
+                                                      s->next_power_spike[l]);
+            }
+    if (s->day >= s->next_month_day) {
+        int64_t zd = s->start_day + s->day;
+        int y;
+        unsigned m, dd;
+        wm_civil_from_days(zd, &y, &m, &dd);
+        s->month = (int)m;
+        s->next_month_day = s->day + (int)(wm_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - zd);
+    }
+    const int nshapes = p->shapes_per_month[s->month - 1];
+    uint32_t shape[W];
+    if (nshapes > 0 && rnd)
+        wm_rng_lanes_below(&s->ls_power, (uint32_t)nshapes, shape);
+    else
+        for (unsigned l = 0; l < W; l++)
+            shape[l] = nshapes > 0 ? (uint32_t)(s->day % nshapes) : 0;
+
+    /* ---- AI prices ---- */
+    for (unsigned l = 0; l < W; l++) {
+        s->log_gpu[l] += p->gpu_trend_per_year / YEAR_D;
+        s->log_tokens[l] += p->tokens_trend_per_year / YEAR_D;
+    }
+    if (rnd && p->gpu_vol_per_year > 0) {
+        const double v = p->gpu_vol_per_year * sqrt(1.0 / YEAR_D);
+        wm_rng_lanes_normal(&s->ls_ai, z);
+        for (unsigned l = 0; l < W; l++)
+            s->log_gpu[l] += v * z[l];
+    }
+    if (rnd && p->tokens_vol_per_year > 0) {
+        const double v = p->tokens_vol_per_year * sqrt(1.0 / YEAR_D);
+        wm_rng_lanes_normal(&s->ls_ai, z);
+        for (unsigned l = 0; l < W; l++)
+            s->log_tokens[l] += v * z[l];
+    }
+    any = 0;
+    for (unsigned l = 0; l < W; l++)
+        any |= s->next_ai_shock[l] < d1;
+    if (any)
+        for (unsigned l = 0; l < W; l++)
+            while (s->next_ai_shock[l] < d1) {
+                s->log_gpu[l] += p->gpu_shock_log;
+                s->log_tokens[l] += p->tokens_shock_log;
+                s->next_ai_shock[l] = next_arrival(&s->rng_ai_jump[l], rnd, p->ai_shock_per_year / YEAR_D,
+                                                   s->next_ai_shock[l]);
+            }
+
+    /* ---- colocation tenant ---- */
+    for (unsigned l = 0; l < W; l++) {
+        if (s->next_default[l] < d1) {
+            s->relet_at[l] = s->next_default[l] + p->tenant_relet_days;
+            s->next_default[l] = INFINITY;
+        }
+        if (s->relet_at[l] < d1) {
+            s->rent_factor[l] *= p->tenant_relet_rent_factor;
+            s->next_default[l] = next_arrival(&s->rng_tenant[l], rnd, p->tenant_default_per_year / YEAR_D, s->relet_at[l]);
+            s->relet_at[l] = INFINITY;
         }
     }
 
-    /* ---- hashrate: equilibrium on lagged revenue plus a mean-reverting deviation ---- */
-    double lrev = log_revenue(s->log_price, s->subsidy_btc, fee);
-    s->rev_ema += (lrev - s->rev_ema) / p->hash_lag_days;
-    double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
-    double xstar = p->hash_level + p->hash_elasticity * s->rev_ema + p->hash_trend_per_year * years;
-    s->hash_dev *= 1.0 - p->hash_adjust_per_day;
-    if (rnd && p->hash_vol_per_day > 0)
-        s->hash_dev += p->hash_vol_per_day * wm_rng_normal(&s->rng_net);
-    s->log_hash = xstar + s->hash_dev;
-
-    /* ---- power price level and day shape ---- */
-    s->log_power += p->power_revert_per_day * (s->log_power_level - s->log_power);
-    if (rnd && p->power_vol_per_day > 0)
-        s->log_power += p->power_vol_per_day * wm_rng_normal(&s->rng_power);
-    while (s->next_power_spike < d1) {
-        s->log_power += p->power_spike_mean_log * wm_rng_exponential(&s->rng_power_spike);
-        s->next_power_spike = next_arrival(&s->rng_power_spike, rnd, p->power_spike_per_year / YEAR_D, s->next_power_spike);
+    double pw[W], gpu[W], tok[W];
+    for (unsigned l = 0; l < W; l++)
+        pw[l] = wm_fexp(s->log_power[l]);
+    for (unsigned l = 0; l < W; l++)
+        gpu[l] = wm_fexp(s->log_gpu[l]);
+    for (unsigned l = 0; l < W; l++)
+        tok[l] = wm_fexp(s->log_tokens[l]);
+    for (unsigned l = 0; l < W; l++) {
+        wm_scenario_day *q = &o[l];
+        q->price_usd_per_btc = price[l];
+        q->hashrate_h_s = s->hash_h_s[l];
+        q->difficulty = s->difficulty[l];
+        q->height = s->c[l];
+        q->blocks = nb[l];
+        q->subsidy_btc = nb[l] > 0 ? ss[l] / nb[l] : s->subsidy_btc[l];
+        q->fees_btc_per_block = fee[l];
+        q->hashprice_btc_per_ph_day = hp[l];
+        q->hashprice_usd_per_ph_day = hp[l] * price[l];
+        q->power_usd_per_mwh = pw[l];
+        q->gpu_usd_per_gpu_hour = gpu[l];
+        q->tokens_usd_per_mtok = tok[l];
+        q->colo_rent_factor = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
+        q->shape = nshapes > 0 ? (int)shape[l] : -1;
+        q->month = s->month;
     }
-    if (s->day >= s->next_month_day) {
-        int64_t z = s->start_day + s->day;
-        int y;
-        unsigned m, dd;
-        wm_civil_from_days(z, &y, &m, &dd);
-        s->month = (int)m;
-        s->next_month_day = s->day + (int)(wm_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - z);
-    }
-    int month = s->month;
-    int nshapes = p->shapes_per_month[month - 1];
-    int shape = -1;
-    if (nshapes > 0)
-        shape = rnd ? (int)wm_rng_below(&s->rng_power, (uint32_t)nshapes) : s->day % nshapes;
-
-    /* ---- AI prices ---- */
-    s->log_gpu += p->gpu_trend_per_year / YEAR_D;
-    s->log_tokens += p->tokens_trend_per_year / YEAR_D;
-    if (rnd && p->gpu_vol_per_year > 0)
-        s->log_gpu += p->gpu_vol_per_year * sqrt(1.0 / YEAR_D) * wm_rng_normal(&s->rng_ai);
-    if (rnd && p->tokens_vol_per_year > 0)
-        s->log_tokens += p->tokens_vol_per_year * sqrt(1.0 / YEAR_D) * wm_rng_normal(&s->rng_ai);
-    while (s->next_ai_shock < d1) {
-        s->log_gpu += p->gpu_shock_log;
-        s->log_tokens += p->tokens_shock_log;
-        s->next_ai_shock = next_arrival(&s->rng_ai_jump, rnd, p->ai_shock_per_year / YEAR_D, s->next_ai_shock);
-    }
-
-    /* ---- colocation tenant ---- */
-    if (s->next_default < d1) {
-        s->relet_at = s->next_default + p->tenant_relet_days;
-        s->next_default = INFINITY;
-    }
-    if (s->relet_at < d1) {
-        s->rent_factor *= p->tenant_relet_rent_factor;
-        s->next_default = next_arrival(&s->rng_tenant, rnd, p->tenant_default_per_year / YEAR_D, s->relet_at);
-        s->relet_at = INFINITY;
-    }
-    bool vacant = s->relet_at < INFINITY;
-
-    o->price_usd_per_btc = price;
-    o->hashrate_h_s = exp(s->log_hash);
-    o->difficulty = s->difficulty;
-    o->height = s->c;
-    o->blocks = blocks;
-    o->subsidy_btc = blocks > 0 ? sub_sum / blocks : s->subsidy_btc;
-    o->fees_btc_per_block = fee;
-    o->hashprice_btc_per_ph_day = hp_btc;
-    o->hashprice_usd_per_ph_day = hp_btc * price;
-    o->power_usd_per_mwh = exp(s->log_power);
-    o->gpu_usd_per_gpu_hour = exp(s->log_gpu);
-    o->tokens_usd_per_mtok = exp(s->log_tokens);
-    o->colo_rent_factor = vacant ? 0.0 : s->rent_factor;
-    o->shape = shape;
-    o->month = month;
     s->day++;
+}
+
+void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day *out)
+{
+    wm_scenario_day o[WM_LANES];
+    wm_scenario_step_lanes(p, s, o);
+    *out = o[0];
 }
 
 wm_status wm_scenario_project(const wm_scenario_params *p, int ndays, wm_scenario_day *out)
 {
     if (ndays < 0 || ndays > WM_SCENARIO_MAX_DAYS)
         return WM_EINVAL;
-    wm_scenario_state s;
-    wm_status st = wm_scenario_start(p, 0, 0, false, &s);
-    if (st != WM_OK)
-        return st;
-    for (int d = 0; d < ndays; d++)
-        wm_scenario_step(p, &s, &out[d]);
-    return WM_OK;
+    wm_scenario_state *s = malloc(sizeof *s);
+    if (!s)
+        return WM_ENOMEM;
+    wm_status st = wm_scenario_start(p, 0, 0, false, s);
+    if (st == WM_OK)
+        for (int d = 0; d < ndays; d++)
+            wm_scenario_step(p, s, &out[d]);
+    free(s);
+    return st;
 }

@@ -107,23 +107,33 @@ typedef struct wm_scenario_day {
     int month;                    /* 1..12 */
 } wm_scenario_day;
 
-/* Per-path state (a plain value: lives in a worker's workspace). */
+/* State of WM_LANES paths stepped side by side (lane l = path first_path + l): structure of
+ * arrays, so the daily update compiles to SIMD. A lane's numbers depend only on its own path.
+ * A plain value (about 20 KB): lives in a worker's workspace. */
+#define WM_SCN_LANES WM_LANES
 typedef struct wm_scenario_state {
-    wm_rng rng_price, rng_jump, rng_net, rng_fee, rng_fee_spike, rng_power, rng_power_spike,
-        rng_ai, rng_ai_jump, rng_tenant;
+    /* lock-step streams: one word per lane per draw */
+    wm_rng_lanes ls_price, ls_fee, ls_net, ls_power, ls_ai;
+    /* per-lane streams of rare events */
+    wm_rng rng_jump[WM_LANES], rng_fee_spike[WM_LANES], rng_power_spike[WM_LANES],
+        rng_ai_jump[WM_LANES], rng_tenant[WM_LANES];
     bool random;                  /* false: deterministic projection, no draws */
     int day;
-    double log_price, log_hash, hash_dev, rev_ema, log_fee, log_power, log_gpu, log_tokens;
-    double c;                     /* blocks mined (height of next block) */
-    double difficulty, hd_h_s;    /* difficulty and the hashrate it implies */
-    uint32_t bits;
-    int64_t period_first_time;
-    int64_t next_retarget, next_halving;
-    double subsidy_btc;
-    double next_jump, next_fee_spike, next_power_spike, next_ai_shock, next_default, relet_at;
-    double rent_factor, next_rent_factor;
-    size_t boot_pos;
-    int boot_left;
+    double log_price[WM_LANES], hash_dev[WM_LANES], rev_ema[WM_LANES], log_fee[WM_LANES];
+    double log_power[WM_LANES], log_gpu[WM_LANES], log_tokens[WM_LANES];
+    double hash_h_s[WM_LANES];    /* network hashrate during the next day */
+    double c[WM_LANES];           /* blocks mined (height of next block) */
+    double difficulty[WM_LANES], hd_h_s[WM_LANES]; /* difficulty and the hashrate it implies */
+    double subsidy_btc[WM_LANES];
+    double next_event[WM_LANES];  /* min(next retarget, next halving) as a height */
+    uint32_t bits[WM_LANES];
+    int64_t period_first_time[WM_LANES];
+    int64_t next_retarget[WM_LANES], next_halving[WM_LANES];
+    double next_jump[WM_LANES], next_fee_spike[WM_LANES], next_power_spike[WM_LANES];
+    double next_ai_shock[WM_LANES], next_default[WM_LANES], relet_at[WM_LANES];
+    double rent_factor[WM_LANES];
+    size_t boot_pos[WM_LANES];
+    int boot_left;                /* shared: blocks have one length */
     double boot_adj;              /* added to each bootstrapped return */
     double boot_det;              /* daily return of the deterministic projection */
     int month, next_month_day;    /* calendar month of the current day; day index of the next 1st */
@@ -142,10 +152,15 @@ wm_status wm_scenario_check(const wm_scenario_params *p, wm_err *err);
 /* Turn off every source of randomness (volatilities, jumps, spikes, shocks, defaults). */
 void wm_scenario_zero_vol(wm_scenario_params *p);
 
-/* Start a path (random = false: deterministic projection, no draws). */
+/* Start WM_LANES paths first_path .. first_path + WM_LANES - 1 (random = false: the
+ * deterministic projection, no draws). */
+wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, uint64_t first_path, bool random,
+                                  wm_scenario_state *s);
+/* Advance every lane one day; out[l] describes lane l's day. */
+void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day out[WM_LANES]);
+/* One path: lane 0 of a batch starting at `path` (the other lanes are computed and dropped). */
 wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t path, bool random,
                             wm_scenario_state *s);
-/* Advance one day and describe it. */
 void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day *out);
 /* Deterministic projection of ndays (the zero-randomness path). */
 wm_status wm_scenario_project(const wm_scenario_params *p, int ndays, wm_scenario_day *out);

@@ -27,18 +27,24 @@ int wm_sim_default_threads(void)
     return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
+static void fail(shared *sh, wm_status st)
+{
+    pthread_mutex_lock(&sh->lock);
+    sh->fail = st;
+    pthread_mutex_unlock(&sh->lock);
+    atomic_store(&sh->stop, 2);
+}
+
 static void *worker(void *arg)
 {
     shared *sh = arg;
     const wm_sim_config *c = sh->c;
-    wm_scenario_day *days = malloc((size_t)c->ndays * sizeof *days);
+    const size_t nd = (size_t)c->ndays;
+    wm_scenario_day *days = c->day_fn ? NULL : malloc(WM_LANES * nd * sizeof *days);
     void *ws = c->ws_bytes ? calloc(1, c->ws_bytes) : NULL;
     wm_scenario_state *st = malloc(sizeof *st);
-    if (!days || !st || (c->ws_bytes && !ws)) {
-        pthread_mutex_lock(&sh->lock);
-        sh->fail = WM_ENOMEM;
-        pthread_mutex_unlock(&sh->lock);
-        atomic_store(&sh->stop, 2);
+    if ((!c->day_fn && !days) || !st || (c->ws_bytes && !ws)) {
+        fail(sh, WM_ENOMEM);
         goto out;
     }
     for (;;) {
@@ -48,18 +54,31 @@ static void *worker(void *arg)
         if (i0 >= c->paths)
             break;
         uint64_t i1 = i0 + CHUNK < c->paths ? i0 + CHUNK : c->paths;
-        for (uint64_t i = i0; i < i1; i++) {
+        for (uint64_t i = i0; i < i1; i += WM_LANES) {
+            int nl = (int)(i1 - i < WM_LANES ? i1 - i : WM_LANES);
             uint64_t gp = c->first_path + i;
-            wm_status s = wm_scenario_start(c->scn, c->seed, gp, !c->deterministic, st);
-            for (int d = 0; s == WM_OK && d < c->ndays; d++)
-                wm_scenario_step(c->scn, st, &days[d]);
-            if (s == WM_OK)
-                s = c->path_fn(c->ctx, ws, gp, days, c->ndays, sh->out + i * c->nout);
+            double *rows = sh->out + i * c->nout;
+            wm_status s = wm_scenario_start_lanes(c->scn, c->seed, gp, !c->deterministic, st);
+            if (s == WM_OK && c->day_fn) {
+                memset(rows, 0, (size_t)nl * c->nout * sizeof *rows);
+                wm_scenario_day lanes[WM_LANES];
+                for (int d = 0; s == WM_OK && d < c->ndays; d++) {
+                    wm_scenario_step_lanes(c->scn, st, lanes);
+                    s = c->day_fn(c->ctx, gp, nl, d, lanes, rows, c->nout);
+                }
+            } else if (s == WM_OK) {
+                wm_scenario_day lanes[WM_LANES];
+                for (size_t d = 0; d < nd; d++) {
+                    wm_scenario_step_lanes(c->scn, st, lanes);
+                    for (int l = 0; l < nl; l++)
+                        days[(size_t)l * nd + d] = lanes[l];
+                }
+                for (int l = 0; s == WM_OK && l < nl; l++)
+                    s = c->path_fn(c->ctx, ws, gp + (uint64_t)l, days + (size_t)l * nd, c->ndays,
+                                   rows + (size_t)l * c->nout);
+            }
             if (s != WM_OK) {
-                pthread_mutex_lock(&sh->lock);
-                sh->fail = s;
-                pthread_mutex_unlock(&sh->lock);
-                atomic_store(&sh->stop, 2);
+                fail(sh, s);
                 goto out;
             }
         }
@@ -83,8 +102,8 @@ out:
 
 wm_status wm_sim_run(const wm_sim_config *c, double *out, wm_err *err)
 {
-    if (!c || !c->scn || !c->path_fn || !out || c->nout == 0)
-        return wm_err_set(err, WM_EINVAL, "sim", 0, 0, "missing scenario, reducer or output");
+    if (!c || !c->scn || (!c->path_fn == !c->day_fn) || !out || c->nout == 0)
+        return wm_err_set(err, WM_EINVAL, "sim", 0, 0, "missing scenario, output, or not exactly one reducer");
     if (c->ndays < 1 || c->ndays > WM_SCENARIO_MAX_DAYS)
         return wm_err_set(err, WM_EINVAL, "sim", 0, 0, "days %d outside [1, %d]", c->ndays,
                           WM_SCENARIO_MAX_DAYS);
@@ -144,5 +163,23 @@ wm_status wm_sim_sample_fn(void *ctx, void *ws, uint64_t path, const wm_scenario
     for (int d = 0; d < ndays; d++)
         sum += days[d].hashprice_usd_per_ph_day;
     out[3 * s->nsample] = sum;
+    return WM_OK;
+}
+
+wm_status wm_sim_sample_day_fn(void *ctx, uint64_t first_path, int nlanes, int day, const wm_scenario_day *lanes,
+                               double *rows, size_t nout)
+{
+    (void)first_path;
+    const wm_sim_sample *s = ctx;
+    for (int k = 0; k < s->nsample; k++)
+        if (s->days[k] == day)
+            for (int l = 0; l < nlanes; l++) {
+                double *o = rows + (size_t)l * nout;
+                o[3 * k + 0] = lanes[l].price_usd_per_btc;
+                o[3 * k + 1] = lanes[l].difficulty;
+                o[3 * k + 2] = lanes[l].hashprice_usd_per_ph_day;
+            }
+    for (int l = 0; l < nlanes; l++)
+        rows[(size_t)l * nout + 3 * (size_t)s->nsample] += lanes[l].hashprice_usd_per_ph_day;
     return WM_OK;
 }

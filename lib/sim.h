@@ -14,6 +14,11 @@
  * zeroed once per worker, reused across its paths). Must be thread-safe over ctx. */
 typedef wm_status (*wm_sim_path_fn)(void *ctx, void *ws, uint64_t path, const wm_scenario_day *days,
                                     int ndays, double *out);
+/* Streaming alternative (no per-path day arrays): called for every day of a batch of nlanes
+ * paths (first_path ..), lanes[l] is path first_path + l's day; rows[l * nout ..] is that path's
+ * output row (zeroed before day 0). */
+typedef wm_status (*wm_sim_day_fn)(void *ctx, uint64_t first_path, int nlanes, int day,
+                                   const wm_scenario_day *lanes, double *rows, size_t nout);
 /* Progress: paths done so far out of total; return false to cancel. */
 typedef bool (*wm_sim_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
@@ -25,7 +30,8 @@ typedef struct wm_sim_config {
     int ndays;             /* 1 .. WM_SCENARIO_MAX_DAYS */
     int threads;           /* 0 = one per online CPU */
     size_t nout;           /* outputs per path */
-    wm_sim_path_fn path_fn;
+    wm_sim_path_fn path_fn;   /* one of path_fn / day_fn */
+    wm_sim_day_fn day_fn;
     void *ctx;
     size_t ws_bytes;
     wm_sim_progress_fn progress; /* may be NULL */
@@ -46,5 +52,8 @@ typedef struct wm_sim_sample {
 } wm_sim_sample;
 wm_status wm_sim_sample_fn(void *ctx, void *ws, uint64_t path, const wm_scenario_day *days, int ndays,
                            double *out);
+/* The same outputs as a streaming reducer (identical numbers). */
+wm_status wm_sim_sample_day_fn(void *ctx, uint64_t first_path, int nlanes, int day, const wm_scenario_day *lanes,
+                               double *rows, size_t nout);
 
 #endif

@@ -81,6 +81,7 @@ static void test_retarget_rule(void **state)
     assert_near_rel(d[14].difficulty / d[12].difficulty, 2016.0 / 2015.0, 2e-5);
     /* so blocks come slightly slower after it */
     assert_true(d[20].blocks < 144.0 && d[20].blocks > 143.9);
+    free(d);
 }
 
 /* The halving happens at block 1,050,000, on the day the hashrate brings it; the day's

@@ -144,6 +144,32 @@ static void test_progress_and_cancel(void **state)
     free(a);
 }
 
+/* The streaming sample reducer gives the same numbers as the per-path one. */
+static void test_day_fn_equals_path_fn(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    int sd[3] = {10, 400, NDAYS - 1};
+    wm_sim_sample smp = {sd, 3};
+    const uint64_t n = 37; /* not a multiple of the lane count */
+    size_t nout = 10;
+    double a[37 * 10], b[37 * 10];
+    wm_sim_config c = config(&p, n, 2);
+    c.nout = nout;
+    c.path_fn = wm_sim_sample_fn;
+    c.ctx = &smp;
+    assert_int_equal(wm_sim_run(&c, a, NULL), WM_OK);
+    c.path_fn = NULL;
+    c.day_fn = wm_sim_sample_day_fn;
+    c.threads = 1;
+    assert_int_equal(wm_sim_run(&c, b, NULL), WM_OK);
+    assert_memory_equal(a, b, sizeof a);
+    assert_true(a[9] > 0 && a[0] > 0);
+    c.path_fn = wm_sim_sample_fn; /* both reducers at once is refused */
+    assert_int_equal(wm_sim_run(&c, b, NULL), WM_EINVAL);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -169,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_zero_vol_is_projection),
         cmocka_unit_test(test_progress_and_cancel),
+        cmocka_unit_test(test_day_fn_equals_path_fn),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
