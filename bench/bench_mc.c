@@ -1,7 +1,7 @@
 /* bench_mc.c - Monte Carlo throughput: path-days per second of the full market model
  * (lib/scenario via lib/sim) with the sample reducer, on 1 thread and on 2 threads, 15-year
  * paths with the shipped (calibrated) defaults. Prints the seed, a checksum (equal for 1 and
- * 2 threads) and one "RESULT" line that bench/run.sh reads. Usage: bench_mc [paths] [days]. */
+ * 2 threads) and one "RESULT" line that bench/run.sh reads. Usage: bench_mc [paths] [days] [zero]. */
 #include "sim.h"
 
 #include <stdio.h>
@@ -21,11 +21,14 @@ int main(int argc, char **argv)
     uint64_t paths = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000;
     int ndays = argc > 2 ? atoi(argv[2]) : 15 * 365;
     if (paths == 0 || ndays < 1 || ndays > WM_SCENARIO_MAX_DAYS) {
-        fprintf(stderr, "usage: bench_mc [paths >= 1] [days 1..%d]\n", WM_SCENARIO_MAX_DAYS);
+        fprintf(stderr, "usage: bench_mc [paths >= 1] [days 1..%d] [zero]\n", WM_SCENARIO_MAX_DAYS);
         return 2;
     }
     wm_scenario_params p;
     wm_scenario_defaults(&p);
+    /* "zero": every source of randomness off, to compare the model with the NumPy peer's */
+    if (argc > 3 && strcmp(argv[3], "zero") == 0)
+        wm_scenario_zero_vol(&p);
     int sd[4] = {364, 3 * 365 - 1, 10 * 365 - 1, ndays - 1};
     int ns = 0;
     for (int i = 0; i < 4; i++)
@@ -66,7 +69,7 @@ int main(int argc, char **argv)
     double mean_hp = 0;
     for (uint64_t i = 0; i < paths; i++)
         mean_hp += o1[i * nout + nout - 1] / ndays;
-    printf("  1 vs 2 threads identical: %s; mean hashprice over the horizon %.2f USD/PH/day\n",
+    printf("  1 vs 2 threads identical: %s; mean hashprice over the horizon %.6f USD/PH/day\n",
            same ? "yes" : "NO", mean_hp / (double)paths);
     printf("RESULT bench_mc path_days_per_s_2t %.6g path_days_per_s_1t %.6g identical %d\n", rate[2], rate[1], same);
     free(o1);

@@ -6,7 +6,7 @@ trend + noise + shocks, tenant default and re-letting), vectorised over paths, o
 iteration per day. Differences from the C model, all immaterial to the cost: NumPy's own random
 generator (PCG64) instead of Philox; the retarget in floating point without nBits truncation.
 Parameters are read from lib/scenario_defaults.h (the shipped defaults) so both run the same
-model. Prints one RESULT line. Usage: peer_numpy.py [paths] [days]"""
+model. Prints one RESULT line. Usage: peer_numpy.py [paths] [days] [zero]"""
 import math
 import os
 import re
@@ -30,8 +30,11 @@ def subsidy(height):
     return 50.0 / (2 ** (height // 210000))
 
 
-def run(n, ndays, seed=20260213):
+def run(n, ndays, seed=20260213, zero=False):
     P = defaults()
+    if zero:  # every source of randomness off (compare with `bench_mc N D zero`)
+        for k in ("PRICE_VOL", "JUMP_RATE", "HASH_VOL", "FEE_VOL", "FEE_SPIKE_RATE", "POWER_VOL", "POWER_SPIKE_RATE"):
+            P[k] = 0.0
     rng = np.random.default_rng(seed)
     Y = 365.0
     K = 1e15 * 86400.0 / 2 ** 32
@@ -42,6 +45,8 @@ def run(n, ndays, seed=20260213):
     gpu_trend, gpu_vol, tok_trend, tok_vol = -0.18, 0.10, -0.60, 0.10
     ai_rate, gpu_shock, tok_shock = 0.5, -0.17, -0.69
     t_rate, relet_days, relet_factor = 0.02, 270.0, 0.8
+    if zero:
+        gpu_vol = tok_vol = ai_rate = t_rate = 0.0
 
     mu, sig = P["PRICE_DRIFT"], P["PRICE_VOL"]
     lam, mj, sj = P["JUMP_RATE"], P["JUMP_MEAN"], P["JUMP_SD"]
@@ -182,11 +187,12 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
     ndays = int(sys.argv[2]) if len(sys.argv) > 2 else 15 * 365
     t0 = time.perf_counter()
-    hp_sum = run(n, ndays)
+    zero = len(sys.argv) > 3 and sys.argv[3] == "zero"
+    hp_sum = run(n, ndays, zero=zero)
     dt = time.perf_counter() - t0
     rate = n * ndays / dt
     print(f"peer_numpy: numpy {np.__version__}, {n} paths x {ndays} days: {dt:.3f} s, {rate:.3g} path-days/s; "
-          f"mean hashprice over the horizon {hp_sum.mean() / ndays:.2f} USD/PH/day")
+          f"mean hashprice over the horizon {hp_sum.mean() / ndays:.6f} USD/PH/day")
     print(f"RESULT peer_numpy path_days_per_s {rate:.6g}")
 
 
