@@ -56,6 +56,7 @@ def run(n, ndays, seed=20260213, zero=False):
     logp = np.full(n, math.log(P["PRICE0"]))
     lfee = np.full(n, math.log(P["FEES0"]))
     lfee_lvl = math.log(P["FEE_LEVEL"])
+    lfee_cap = math.log(10.0)  # fee_cap_btc_per_block default of the parameter table
     lpow = np.full(n, math.log(P["POWER0"]))
     lpow_lvl = math.log(P["POWER_LEVEL"])
     lgpu = np.full(n, math.log(2.35))
@@ -110,6 +111,7 @@ def run(n, ndays, seed=20260213, zero=False):
             lfee[m] += P["FEE_SPIKE_MEAN"] * rng.exponential(1.0, k)
             nfs[m] += rng.exponential(1.0, k) / (P["FEE_SPIKE_RATE"] / Y)
             m = nfs < d1
+        np.minimum(lfee, lfee_cap, out=lfee)
         fee = np.exp(lfee)
         # blocks, retargets, halvings
         h = np.exp(logh)

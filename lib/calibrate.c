@@ -130,7 +130,7 @@ typedef struct ar1 {
     double kappa, level_log, vol, spike_rate, spike_mean;
 } ar1;
 
-static wm_status fit_ar1(const double *y0, const double *y1, size_t n, ar1 *o)
+static wm_status fit_ar1(const double *y0, const double *y1, size_t n, double per_year, ar1 *o)
 {
     if (n < 20)
         return WM_EINVAL;
@@ -181,7 +181,7 @@ static wm_status fit_ar1(const double *y0, const double *y1, size_t n, ar1 *o)
     o->kappa = kappa;
     o->level_log = m;
     o->vol = s;
-    o->spike_rate = (double)ns / (nn / 365.0);
+    o->spike_rate = (double)ns / (nn / per_year);
     o->spike_mean = ns ? spike_sum / (double)ns : 0.0;
     return WM_OK;
 }
@@ -198,11 +198,15 @@ static double blocks_on(const wm_calibrate_in *in, int64_t day)
     return 144.0;
 }
 
+/* Fees: the day-to-day noise of fees per block is transient (it does not move a month's
+ * revenue), so the AR(1) is fitted on weekly means of log fees per block (7 consecutive days
+ * with data) and mapped to a daily AR(1) with the same 7-day behaviour:
+ * kappa_d = 1 - (1 - kappa_w)^(1/7), sigma_d = sigma_w sqrt((1 - phi^2) / (1 - phi^14)). */
 static wm_status fit_fees(const wm_calibrate_in *in, wm_calibrate_out *o)
 {
     size_t cap = 0;
     for (size_t f = 0; f < in->nfees; f++)
-        cap += wm_series_len(in->fees[f]);
+        cap += wm_series_len(in->fees[f]) / 7 + 1;
     if (!cap)
         return WM_OK;
     double *y0 = malloc(cap * sizeof *y0), *y1 = malloc(cap * sizeof *y1);
@@ -218,33 +222,48 @@ static wm_status fit_fees(const wm_calibrate_in *in, wm_calibrate_out *o)
         const wm_series *s = in->fees[f];
         const int64_t *t = wm_series_times(s);
         const double *v = wm_series_values(s, (size_t)in->fees_col[f]);
-        for (size_t i = 1; i < wm_series_len(s); i++) {
-            int64_t d1 = floor_day(t[i]), d0 = floor_day(t[i - 1]);
-            if (d1 > in->to)
-                break;
-            if (d1 - d0 != DAY || !(v[i] > 0) || !(v[i - 1] > 0))
-                continue;
-            y0[n] = log(v[i - 1] / blocks_on(in, d0));
-            y1[n] = log(v[i] / blocks_on(in, d1));
-            if (!n || d0 < first)
-                first = d0;
-            if (d1 > last) {
-                last = d1;
-                last_y = y1[n];
+        size_t len = wm_series_len(s);
+        double prev_w = NAN;
+        int64_t prev_end = 0;
+        for (size_t i = 0; i + 7 <= len; i += 7) {
+            double sum = 0;
+            bool ok = true;
+            for (size_t k = 0; k < 7 && ok; k++) {
+                int64_t d = floor_day(t[i + k]);
+                ok = d <= in->to && v[i + k] > 0 && (k == 0 || d - floor_day(t[i + k - 1]) == DAY);
+                if (ok)
+                    sum += log(v[i + k] / blocks_on(in, d));
             }
-            n++;
+            if (!ok)
+                break;
+            double w = sum / 7.0;
+            int64_t end = floor_day(t[i + 6]);
+            if (!isnan(prev_w) && end - prev_end == 7 * DAY && n < cap) {
+                y0[n] = prev_w;
+                y1[n] = w;
+                n++;
+            }
+            if (!first || floor_day(t[i]) < first)
+                first = floor_day(t[i]);
+            if (end > last) {
+                last = end;
+                last_y = w;
+            }
+            prev_w = w;
+            prev_end = end;
         }
     }
     ar1 a;
-    wm_status st = fit_ar1(y0, y1, n, &a);
+    wm_status st = fit_ar1(y0, y1, n, 365.0 / 7.0, &a);
     free(y0);
     free(y1);
     if (st != WM_OK)
         return WM_OK; /* too little data: the prior stays */
     wm_scenario_params *p = &o->p;
+    double kd = 1.0 - pow(1.0 - a.kappa, 1.0 / 7.0), phi = 1.0 - kd;
     p->fee_level_btc_per_block = exp(a.level_log);
-    p->fee_revert_per_day = a.kappa;
-    p->fee_vol_per_day = a.vol;
+    p->fee_revert_per_day = kd;
+    p->fee_vol_per_day = a.vol * sqrt((1.0 - phi * phi) / (1.0 - pow(phi, 14.0)));
     p->fee_spike_per_year = a.spike_rate;
     p->fee_spike_mean_log = a.spike_mean;
     if (in->to - last <= 30 * DAY)
@@ -302,7 +321,7 @@ static wm_status fit_power(const wm_calibrate_in *in, wm_calibrate_out *o)
             np++;
         }
     ar1 a;
-    wm_status st = fit_ar1(y0, y1, np, &a);
+    wm_status st = fit_ar1(y0, y1, np, 365.0, &a);
     if (st == WM_OK) {
         wm_scenario_params *p = &o->p;
         p->power_level_usd_per_mwh = exp(a.level_log);

@@ -55,6 +55,7 @@ const wm_param wm_scenario_table[] = {
     {"fee-vol", "fee_vol_per_day", N_, "1/sqrt(d)", WM_SCN_FEE_VOL, 0, 5, NULL, "daily noise of log fees"},
     {"fee-spike-rate", "fee_spike_per_year", N_, "1/yr", WM_SCN_FEE_SPIKE_RATE, 0, 365, NULL, "fee spike intensity (ordinals, runes, halving day)"},
     {"fee-spike-mean", "fee_spike_mean_log", N_, "log", WM_SCN_FEE_SPIKE_MEAN, 0, 10, NULL, "mean (exponential) log size of a fee spike"},
+    {"fee-cap", "fee_cap_btc_per_block", N_, "BTC/block", 10, 1e-6, 1000, NULL, "ceiling of fees per block (record daily mean: 9.3 BTC/block, 2024-04-20)"},
     {"power-level", "power_level_usd_per_mwh", N_, "USD/MWh", WM_SCN_POWER_LEVEL, 0.01, 10000, NULL, "long-run (geometric mean) daily power price"},
     {"power-revert", "power_revert_per_day", N_, "1/d", WM_SCN_POWER_REVERT, 0, 1, NULL, "mean reversion of the log daily power price"},
     {"power-vol", "power_vol_per_day", N_, "1/sqrt(d)", WM_SCN_POWER_VOL, 0, 5, NULL, "daily noise of the log power price"},
@@ -92,7 +93,7 @@ static const field fields[] = {
     FD(jump_per_year), FD(jump_mean_log), FD(jump_sd_log), FN(boot_block_days), FB(boot_demean),
     FD(hash_level), FD(hash_elasticity), FD(hash_trend_per_year), FD(hash_adjust_per_day),
     FD(hash_lag_days), FD(revenue_ema0_log_usd_per_day), FD(hash_vol_per_day), FD(fee_level_btc_per_block), FD(fee_revert_per_day),
-    FD(fee_vol_per_day), FD(fee_spike_per_year), FD(fee_spike_mean_log), FD(power_level_usd_per_mwh),
+    FD(fee_vol_per_day), FD(fee_spike_per_year), FD(fee_spike_mean_log), FD(fee_cap_btc_per_block), FD(power_level_usd_per_mwh),
     FD(power_revert_per_day), FD(power_vol_per_day), FD(power_spike_per_year),
     FD(power_spike_mean_log), FD(gpu_trend_per_year), FD(gpu_vol_per_year),
     FD(tokens_trend_per_year), FD(tokens_vol_per_year), FD(ai_shock_per_year), FD(gpu_shock_log),
@@ -253,6 +254,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
     }
     s->start_day = (p->start_time >= 0 ? p->start_time : p->start_time - 86399) / 86400;
     s->log_fee_level = log(p->fee_level_btc_per_block);
+    s->log_fee_cap = log(p->fee_cap_btc_per_block);
     s->log_power_level = log(p->power_level_usd_per_mwh);
     s->next_month_day = 0;
     return WM_OK;
@@ -387,8 +389,10 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
                 s->next_fee_spike[l] = next_arrival(&s->rng_fee_spike[l], rnd, p->fee_spike_per_year / YEAR_D,
                                                     s->next_fee_spike[l]);
             }
-    for (unsigned l = 0; l < W; l++)
+    for (unsigned l = 0; l < W; l++) {
+        s->log_fee[l] = s->log_fee[l] > s->log_fee_cap ? s->log_fee_cap : s->log_fee[l];
         fee[l] = wm_fexp(s->log_fee[l]);
+    }
 
     /* ---- blocks: a day without events in one step, else walk its events ---- */
     any = 0;

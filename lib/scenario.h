@@ -66,6 +66,7 @@ typedef struct wm_scenario_params {
     double fee_vol_per_day;
     double fee_spike_per_year;
     double fee_spike_mean_log;    /* mean of the exponential spike size (log units) */
+    double fee_cap_btc_per_block; /* ceiling of the fee level (record daily mean ~9.3 BTC/block) */
     /* ---- power price: w = log(daily mean $/MWh), mean-reverting with spikes ---- */
     double power_level_usd_per_mwh; /* long-run geometric mean */
     double power_revert_per_day;
@@ -137,7 +138,7 @@ typedef struct wm_scenario_state {
     double boot_adj;              /* added to each bootstrapped return */
     double boot_det;              /* daily return of the deterministic projection */
     int month, next_month_day;    /* calendar month of the current day; day index of the next 1st */
-    double log_fee_level, log_power_level;
+    double log_fee_level, log_power_level, log_fee_cap;
     int64_t start_day;            /* start_time / 86400 */
 } wm_scenario_state;
 

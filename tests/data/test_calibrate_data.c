@@ -49,7 +49,8 @@ static void test_full_fit(void **state)
     assert_true(o.p.hash_elasticity > 0.5 && o.p.hash_elasticity < 2.0);
     assert_true(o.p.hash_trend_per_year > 0); /* efficiency gains: more hash per revenue dollar */
     assert_int_equal(o.fees.from, day("2023-04-30"));
-    assert_int_equal(o.fees.to, day("2026-02-12"));
+    /* weekly means: 100 days from 2025-11-05 hold 14 full weeks, the last ending 2026-02-10 */
+    assert_int_equal(o.fees.to, day("2026-02-10"));
     assert_int_equal(o.power.to, day("2023-12-31"));
     /* start state: the last price and difficulty, the day after the fit */
     assert_int_equal(o.p.start_time, day("2026-02-13"));

@@ -1,0 +1,95 @@
+/* plan.h - strategy evaluation on common random numbers: a site of S MW keeps mining, or
+ * converts X MW to AI colocation (capex, lead time during which those MW earn nothing, rent per
+ * kW-month with the tenant's default and re-letting from the scenario), or runs its own AI
+ * compute on X MW when a value for it is plugged in; X on a grid. Every strategy is priced on
+ * the same simulated paths (sim.h). Per strategy: NPV (the site's discount rate), IRR, payback,
+ * yearly cash-flow fan, P(NPV < 0), VaR and CVaR at 5% (finance.h); the recommended split under
+ * the user's risk limit and the efficient frontier (mean NPV vs CVaR).
+ * Cash flows are linear in the MW given to each use, so a path is reduced once to per-MW yearly
+ * margins (mining, colocation, own AI) and every X is a linear combination of them.
+ * Plug-in values (wm_plan_hooks): the intraday value of curtailment per MW-day (from the
+ * dispatch module, precomputed per day shape) and the margin of own GPU cloud / token serving per
+ * MW-day (from aiecon). Without them those terms are zero / the strategy is not offered.
+ * Formulas: docs/model-mc.md. Invariants: no allocation per day; deterministic in (seed, paths). */
+#ifndef WM_PLAN_H
+#define WM_PLAN_H
+
+#include "finance.h"
+#include "sim.h"
+
+#define WM_PLAN_MAX_YEARS 15
+#define WM_PLAN_MAX_STRATEGIES 64
+
+typedef struct wm_plan_hooks {
+    /* USD per MW of mining capacity per day earned by curtailing inside the day (dispatch module,
+     * precomputed per day shape); breakeven is the mining break-even power price that day. */
+    double (*curtail_usd_per_mw_day)(void *ctx, const wm_scenario_day *day, double breakeven_usd_per_mwh);
+    /* Margin (after power) of own GPU cloud or token serving per facility MW per day (aiecon). */
+    double (*own_ai_usd_per_mw_day)(void *ctx, const wm_scenario_day *day);
+    void *ctx; /* must be thread-safe: called from worker threads */
+} wm_plan_hooks;
+
+typedef struct wm_plan_site {
+    double site_mw;                   /* facility (grid) MW */
+    int years;                        /* horizon, 1..WM_PLAN_MAX_YEARS */
+    double discount_rate;             /* per year */
+    /* mining */
+    double eff_j_per_th, pue_mining, uptime, pool_fee;
+    double power_adder_usd_per_mwh;   /* delivery/fees on top of the scenario's wholesale level */
+    double mining_opex_usd_per_mw_year;
+    bool curtail_daily;               /* switch off on days when margin < 0 */
+    int refresh_every_years;          /* ASIC refresh (0 = never) */
+    double refresh_usd_per_th;        /* price of new hashrate */
+    double refresh_eff_gain;          /* efficiency gain per year of technology (new J/TH = old*(1-g)^age) */
+    /* colocation */
+    double colo_capex_usd_per_mw_it;  /* shell, power, cooling */
+    double colo_lead_months;          /* from decision to first rent */
+    double colo_rent_usd_per_kw_month;/* per kW of IT */
+    double colo_noi_margin;           /* net operating income / rent */
+    double pue_ai;                    /* facility MW / IT MW of the AI hall */
+    /* own AI */
+    double own_ai_capex_usd_per_mw;   /* GPUs and hall per facility MW */
+    double own_ai_lead_months;
+    /* grid and risk limit */
+    int grid_steps;                   /* X = site_mw * k / grid_steps, k = 0..grid_steps */
+    double max_cvar_usd;              /* risk limit: CVaR5 of NPV (loss) at most this; <= 0 = none */
+} wm_plan_site;
+
+/* Defaults typed in from ../shared/reference (sources in docs/model-mc.md). */
+void wm_plan_site_defaults(wm_plan_site *s);
+wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err);
+
+typedef enum wm_plan_kind { WM_PLAN_MINING_COLO = 0, WM_PLAN_MINING_OWN_AI = 1 } wm_plan_kind;
+
+typedef struct wm_plan_result {
+    wm_plan_kind kind;
+    double x_mw;                      /* MW converted (0 = stay mining) */
+    wm_finance_risk npv;              /* over paths, USD */
+    /* IRR and payback of the conversion: incremental cash flows versus staying with mining
+     * (capex, then x_mw * (alternative - mining margin) per year); NaN for x_mw = 0. */
+    double irr_median;                /* of per-path IRRs (paths without an IRR excluded) */
+    double irr_of_mean;               /* IRR of the mean incremental cash flows */
+    double payback_years_of_mean;     /* NaN if the mean incremental cash flows never pay back */
+    double cf_p5[WM_PLAN_MAX_YEARS + 1], cf_p50[WM_PLAN_MAX_YEARS + 1], cf_p95[WM_PLAN_MAX_YEARS + 1];
+    double cf_mean[WM_PLAN_MAX_YEARS + 1];
+    bool within_limit, efficient;
+} wm_plan_result;
+
+typedef struct wm_plan_out {
+    size_t n;
+    wm_plan_result r[WM_PLAN_MAX_STRATEGIES];
+    int recommended;                  /* index in r, -1 if none meets the limit */
+    uint64_t seed, paths;
+} wm_plan_out;
+
+/* Run: simulate `paths` paths of the scenario over site->years and price every strategy. */
+wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
+                      uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err);
+
+/* Per-MW daily margins of one day (exposed for tests): mining (after power, opex, optional
+ * daily curtailment and the curtailment hook) and colocation NOI per facility MW. */
+double wm_plan_mining_usd_per_mw_day(const wm_plan_site *s, const wm_plan_hooks *h, const wm_scenario_day *d,
+                                     double eff_j_per_th);
+double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day *d);
+
+#endif

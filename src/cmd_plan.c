@@ -1,0 +1,178 @@
+/* cmd_plan.c - `wattmux plan`: stay mining vs convert X MW to AI colocation, priced by Monte
+ * Carlo on common random numbers (lib/plan). Options: the site's table below plus every market
+ * model parameter of lib/scenario (their defaults are the calibrated ones). Prints the seed,
+ * one row per strategy (NPV distribution, P(NPV<0), VaR/CVaR 5%, IRR, payback), the
+ * recommended split under --max-cvar and the yearly cash-flow fan of the recommendation.
+ * Not yet here: the site YAML, own GPU cloud (needs aiecon), the dispatch curtailment value,
+ * stress tests and the HTML/CSV/XLSX report. */
+#include "cli.h"
+#include "commands.h"
+#include "plan.h"
+#include "series.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_ WM_PARAM_NUM
+#define I_ WM_PARAM_INT
+static const wm_param site_table[] = {
+    {"site-mw", "site_mw", N_, "MW", 100, 0.1, 1e5, NULL, "facility (grid) power of the site"},
+    {"years", "years", I_, "yr", 10, 1, WM_PLAN_MAX_YEARS, NULL, "horizon"},
+    {"discount", "discount_rate_per_year", N_, "1/yr", 0.12, -0.5, 2, NULL, "discount rate"},
+    {"eff", "eff_j_per_th", N_, "J/TH", 17.5, 5, 200, NULL, "fleet efficiency (S21 = 17.5)"},
+    {"pue-mining", "pue_mining", N_, "", 1.05, 1, 3, NULL, "facility/IT power of the mining halls"},
+    {"uptime", "uptime", N_, "", 0.97, 0.01, 1, NULL, "mining uptime"},
+    {"pool-fee", "pool_fee", N_, "", 0.02, 0, 0.5, NULL, "pool fee (FPPS)"},
+    {"power-adder", "power_adder_usd_per_mwh", N_, "USD/MWh", 5, -100, 1000, NULL, "delivery and fees on top of the simulated wholesale price"},
+    {"mining-opex", "mining_opex_usd_per_mw_year", N_, "USD/MW/yr", 150000, 0, 1e7, NULL, "non-power opex of mining"},
+    {"no-curtail", "no_curtail", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "keep mining on days when it loses money"},
+    {"refresh-years", "refresh_every_years", I_, "yr", 0, 0, 15, NULL, "replace the ASICs every N years (0 = never)"},
+    {"refresh-usd-per-th", "refresh_usd_per_th", N_, "USD/TH", 15, 0, 1000, NULL, "price of new hashrate"},
+    {"colo-capex", "colo_capex_usd_per_mw_it", N_, "USD/MW", 9e6, 0, 1e8, NULL, "conversion capex per MW of IT"},
+    {"colo-lead", "colo_lead_months", N_, "months", 12, 0, 60, NULL, "decision to first rent; the MW earn nothing meanwhile"},
+    {"colo-rent", "colo_rent_usd_per_kw_month", N_, "USD/kW-month", 130, 0, 2000, NULL, "rent per kW of IT"},
+    {"colo-noi", "colo_noi_margin", N_, "", 0.82, 0, 1, NULL, "net operating income / rent"},
+    {"pue-ai", "pue_ai", N_, "", 1.3, 1, 3, NULL, "facility/IT power of the AI hall"},
+    {"grid", "grid_steps", I_, "", 10, 1, 30, NULL, "X = site MW x k / grid"},
+    {"max-cvar", "max_cvar_usd", N_, "USD", 0, 0, 1e12, NULL, "risk limit: CVaR 5% of NPV (loss) at most this (0 = none)"},
+    {"paths", "paths", I_, "", 2000, 20, 1e7, NULL, "Monte Carlo paths"},
+    {"seed", "seed", I_, "", 1, 0, 9007199254740991.0, NULL, "random seed (printed)"},
+    {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
+    {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+#undef N_
+#undef I_
+
+int cmd_plan(int argc, char **argv)
+{
+    const char *prog = "wattmux plan";
+    size_t ns = wm_param_count(site_table), nm = wm_param_count(wm_scenario_table);
+    wm_param *table = calloc(ns + nm + 1, sizeof *table);
+    wm_value *v = calloc(ns + nm + 1, sizeof *v);
+    if (!table || !v) {
+        free(table);
+        free(v);
+        return cli_error(prog, WM_ENOMEM, NULL);
+    }
+    memcpy(table, site_table, ns * sizeof *table);
+    memcpy(table + ns, wm_scenario_table, (nm + 1) * sizeof *table);
+    cli_opts co;
+    int rc = cli_parse(prog, "Compare stay-mining with converting X MW to AI colocation by Monte Carlo", table, argc,
+                       argv, v, &co);
+    if (rc != CLI_OK || co.help) {
+        free(table);
+        free(v);
+        return rc;
+    }
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.site_mw = v[0].num;
+    s.years = (int)v[1].num;
+    s.discount_rate = v[2].num;
+    s.eff_j_per_th = v[3].num;
+    s.pue_mining = v[4].num;
+    s.uptime = v[5].num;
+    s.pool_fee = v[6].num;
+    s.power_adder_usd_per_mwh = v[7].num;
+    s.mining_opex_usd_per_mw_year = v[8].num;
+    s.curtail_daily = v[9].num == 0;
+    s.refresh_every_years = (int)v[10].num;
+    s.refresh_usd_per_th = v[11].num;
+    s.colo_capex_usd_per_mw_it = v[12].num;
+    s.colo_lead_months = v[13].num;
+    s.colo_rent_usd_per_kw_month = v[14].num;
+    s.colo_noi_margin = v[15].num;
+    s.pue_ai = v[16].num;
+    s.grid_steps = (int)v[17].num;
+    s.max_cvar_usd = v[18].num;
+    uint64_t paths = (uint64_t)v[19].num, seed = (uint64_t)v[20].num;
+    int threads = (int)v[21].num;
+    wm_scenario_params scn;
+    wm_scenario_from_values(v + ns, &scn);
+    free(table);
+    free(v);
+    wm_err err;
+    wm_err_clear(&err);
+    wm_status st = wm_scenario_check(&scn, &err);
+    if (st == WM_OK && scn.price_model == WM_PRICE_BOOTSTRAP)
+        st = wm_err_set(&err, WM_EUNSUPPORTED, "--price-model", 0, 0,
+                        "the bootstrap needs history returns: use `wattmux calibrate --backtest-until` for now");
+    if (st != WM_OK)
+        return cli_error(prog, st, &err) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+    wm_plan_out *out = malloc(sizeof *out);
+    if (!out)
+        return cli_error(prog, WM_ENOMEM, NULL);
+    st = wm_plan_run(&scn, &s, NULL, seed, paths, threads, out, &err);
+    if (st != WM_OK) {
+        free(out);
+        return cli_error(prog, st, &err);
+    }
+    cli_out o;
+    cli_out_init(&o, co.json);
+    char d0[11];
+    cli_int(&o, "seed", "seed", (int64_t)seed, "");
+    cli_int(&o, "paths", "paths", (int64_t)paths, "");
+    cli_str(&o, "start_date", "start", wm_fmt_date(scn.start_time, d0));
+    cli_int(&o, "years", "horizon", s.years, "yr");
+    cli_num(&o, "discount_rate_per_year", "discount rate", s.discount_rate, 3, "1/yr");
+    static const cli_col cols[] = {
+        {"colo_mw", "colo MW", 8, 1},
+        {"npv_mean_musd", "NPV mean $M", 12, 1},
+        {"npv_p5_musd", "p5 $M", 9, 1},
+        {"npv_p95_musd", "p95 $M", 9, 1},
+        {"p_npv_negative", "P(NPV<0)", 9, 3},
+        {"var5_musd", "VaR5 $M", 9, 1},
+        {"cvar5_musd", "CVaR5 $M", 9, 1},
+        {"irr_median", "IRR p50", 8, 3},
+        {"payback_years", "payback y", 9, 2},
+        {"within_limit", "in limit", 8, -1},
+        {"efficient", "frontier", 8, -1},
+    };
+    cli_table_begin(&o, "strategies", cols, (int)(sizeof cols / sizeof cols[0]));
+    for (size_t i = 0; i < out->n; i++) {
+        const wm_plan_result *r = &out->r[i];
+        json_t *row = json_object();
+        json_object_set_new(row, "colo_mw", json_real(r->x_mw));
+        json_object_set_new(row, "npv_mean_musd", json_real(r->npv.mean / 1e6));
+        json_object_set_new(row, "npv_p5_musd", json_real(r->npv.p5 / 1e6));
+        json_object_set_new(row, "npv_p95_musd", json_real(r->npv.p95 / 1e6));
+        json_object_set_new(row, "p_npv_negative", json_real(r->npv.p_negative));
+        json_object_set_new(row, "var5_musd", json_real(r->npv.var / 1e6));
+        json_object_set_new(row, "cvar5_musd", json_real(r->npv.cvar / 1e6));
+        json_object_set_new(row, "irr_median", isnan(r->irr_median) ? json_null() : json_real(r->irr_median));
+        json_object_set_new(row, "payback_years",
+                            isnan(r->payback_years_of_mean) ? json_null() : json_real(r->payback_years_of_mean));
+        json_object_set_new(row, "within_limit", json_string(r->within_limit ? "yes" : "no"));
+        json_object_set_new(row, "efficient", json_string(r->efficient ? "yes" : "no"));
+        cli_table_row(&o, row);
+    }
+    cli_table_end(&o);
+    if (out->recommended >= 0) {
+        const wm_plan_result *r = &out->r[out->recommended];
+        cli_section(&o, "recommended", "recommended (best mean NPV within the risk limit)");
+        cli_num(&o, "colo_mw", "convert to colocation", r->x_mw, 1, "MW");
+        cli_num(&o, "mining_mw", "keep mining", s.site_mw - r->x_mw, 1, "MW");
+        cli_num(&o, "npv_mean_usd", "NPV mean", r->npv.mean, 0, "USD");
+        static const cli_col fc[] = {
+            {"year", "year", 5, -1}, {"cf_p5_musd", "p5 $M", 9, 2}, {"cf_p50_musd", "p50 $M", 9, 2},
+            {"cf_p95_musd", "p95 $M", 9, 2}, {"cf_mean_musd", "mean $M", 9, 2},
+        };
+        cli_table_begin(&o, "cash_flow_fan", fc, 5);
+        for (int y = 0; y <= s.years; y++) {
+            json_t *row = json_object();
+            json_object_set_new(row, "year", json_integer(y));
+            json_object_set_new(row, "cf_p5_musd", json_real(r->cf_p5[y] / 1e6));
+            json_object_set_new(row, "cf_p50_musd", json_real(r->cf_p50[y] / 1e6));
+            json_object_set_new(row, "cf_p95_musd", json_real(r->cf_p95[y] / 1e6));
+            json_object_set_new(row, "cf_mean_musd", json_real(r->cf_mean[y] / 1e6));
+            cli_table_row(&o, row);
+        }
+        cli_table_end(&o);
+        cli_section(&o, NULL, NULL);
+    } else {
+        cli_note(&o, "no strategy meets the risk limit (--max-cvar)");
+    }
+    free(out);
+    return cli_out_finish(&o);
+}

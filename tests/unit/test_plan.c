@@ -1,0 +1,153 @@
+/* test_plan.c - strategies on common random numbers: the per-MW daily margins against btc.h's
+ * hashcost and the colocation rent arithmetic, a zero-randomness run against NPVs computed here
+ * from the deterministic projection, identical results on 1 and 2 threads, the risk limit and
+ * the efficient frontier, and input checks. */
+#include "wmtest.h"
+
+#include "btc.h"
+#include "plan.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_daily_margins(void **state)
+{
+    (void)state;
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.uptime = 1;
+    s.pool_fee = 0;
+    s.power_adder_usd_per_mwh = 5;
+    wm_scenario_day d;
+    memset(&d, 0, sizeof d);
+    d.hashprice_usd_per_ph_day = 50;
+    d.power_usd_per_mwh = 40;
+    d.colo_rent_factor = 1;
+    /* 1 facility MW at PUE 1.05 and 17.5 J/TH holds 1e6/1.05/17.5 TH/s */
+    double ph = 1e6 / 1.05 / 17.5 / 1000.0;
+    double want = ph * 50 - ph * wm_btc_hashcost_usd_per_ph_day(17.5, 45, 1.05) - 150000.0 / 365;
+    assert_near_rel(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5), want, 1e-12);
+    /* a losing day is curtailed: only the opex remains */
+    d.power_usd_per_mwh = 500;
+    assert_near_rel(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5), -150000.0 / 365, 1e-12);
+    s.curtail_daily = false;
+    assert_true(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5) < -150000.0 / 365);
+    /* colocation: 1 MW facility at PUE 1.3 = 769 kW IT at $130/kW-month, 82% NOI */
+    assert_near_rel(wm_plan_colo_usd_per_mw_day(&s, &d), 1000.0 / 1.3 * 130 * 12 / 365 * 0.82, 1e-12);
+    d.colo_rent_factor = 0; /* vacant */
+    assert_true(wm_plan_colo_usd_per_mw_day(&s, &d) == 0);
+}
+
+/* With every source of randomness off, each strategy's NPV is one number: recompute it from
+ * the projection with the same per-day margins, year sums and discounting. */
+static void test_zero_vol_npv(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_scenario_zero_vol(&p);
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 5;
+    s.grid_steps = 4;
+    wm_plan_out *o = malloc(sizeof *o);
+    assert_non_null(o);
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 9, 40, 2, o, NULL), WM_OK);
+    assert_int_equal(o->n, 5);
+    int nd = 5 * 365;
+    wm_scenario_day *d = malloc((size_t)nd * sizeof *d);
+    assert_non_null(d);
+    assert_int_equal(wm_scenario_project(&p, nd, d), WM_OK);
+    double m[6] = {0}, c[6] = {0};
+    for (int i = 0; i < nd; i++) {
+        m[i / 365 + 1] += wm_plan_mining_usd_per_mw_day(&s, NULL, &d[i], s.eff_j_per_th);
+        if (i >= 12 * 30.4375)
+            c[i / 365 + 1] += wm_plan_colo_usd_per_mw_day(&s, &d[i]);
+    }
+    for (size_t k = 0; k < o->n; k++) {
+        double x = o->r[k].x_mw, f[6];
+        for (int y = 0; y < 6; y++)
+            f[y] = (100 - x) * m[y] + x * c[y];
+        f[0] -= x / 1.3 * 9e6;
+        double want = wm_finance_npv(f, 6, 0.12);
+        assert_near_rel(o->r[k].npv.mean, want, 1e-9);
+        assert_near_rel(o->r[k].npv.p5, want, 1e-9);
+        assert_near_rel(o->r[k].npv.p95, want, 1e-9);
+        assert_true(o->r[k].npv.p_negative == (want < 0 ? 1.0 : 0.0));
+    }
+    assert_true(isnan(o->r[0].irr_median)); /* staying has no investment */
+    free(d);
+    free(o);
+}
+
+static void test_threads_limit_frontier(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 6;
+    wm_plan_out *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 3, 400, 1, a, NULL), WM_OK);
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 3, 400, 2, b, NULL), WM_OK);
+    assert_memory_equal(a->r, b->r, a->n * sizeof a->r[0]);
+    assert_int_equal(a->n, 11);
+    /* without a limit the recommendation is the best mean and lies on the frontier */
+    int best = 0, nfront = 0;
+    for (size_t k = 0; k < a->n; k++) {
+        if (a->r[k].npv.mean > a->r[best].npv.mean)
+            best = (int)k;
+        nfront += a->r[k].efficient;
+        assert_true(a->r[k].npv.cvar >= a->r[k].npv.var);
+    }
+    assert_int_equal(a->recommended, best);
+    assert_true(a->r[best].efficient);
+    assert_true(nfront >= 1);
+    /* a limit between two CVaRs excludes the riskier ones */
+    double lim = 0.5 * (a->r[0].npv.cvar + a->r[a->n - 1].npv.cvar);
+    s.max_cvar_usd = lim;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 3, 400, 2, b, NULL), WM_OK);
+    if (b->recommended >= 0) {
+        assert_true(b->r[b->recommended].npv.cvar <= lim);
+        for (size_t k = 0; k < b->n; k++)
+            if (b->r[k].npv.cvar <= lim)
+                assert_true(b->r[k].npv.mean <= b->r[b->recommended].npv.mean);
+    }
+    free(a);
+    free(b);
+}
+
+static void test_site_checks(void **state)
+{
+    (void)state;
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    assert_int_equal(wm_plan_site_check(&s, NULL), WM_OK);
+    wm_err e;
+    s.years = 40;
+    assert_int_equal(wm_plan_site_check(&s, &e), WM_ERANGE);
+    assert_non_null(strstr(e.msg, "years"));
+    wm_plan_site_defaults(&s);
+    s.uptime = 0;
+    assert_int_equal(wm_plan_site_check(&s, &e), WM_ERANGE);
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_plan_site_defaults(&s);
+    wm_plan_out o;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 1, 5, 1, &o, &e), WM_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_daily_margins),
+        cmocka_unit_test(test_zero_vol_npv),
+        cmocka_unit_test(test_threads_limit_frontier),
+        cmocka_unit_test(test_site_checks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
