@@ -51,6 +51,8 @@ wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err)
     REQ(s->uptime > 0 && s->uptime <= 1, "uptime %g must be in (0, 1]", s->uptime);
     REQ(s->pool_fee >= 0 && s->pool_fee < 1, "pool_fee %g must be in [0, 1)", s->pool_fee);
     REQ(s->colo_noi_margin >= 0 && s->colo_noi_margin <= 1, "colo_noi_margin %g must be in [0, 1]", s->colo_noi_margin);
+    REQ(s->colo_terminal_noi_multiple >= 0 && s->colo_terminal_noi_multiple <= 50,
+        "colo_terminal_noi_multiple %g must be in [0, 50]", s->colo_terminal_noi_multiple);
     REQ(s->colo_lead_months >= 0 && s->own_ai_lead_months >= 0, "lead times must be >= 0");
     REQ(s->refresh_every_years >= 0 && s->refresh_eff_gain >= 0 && s->refresh_eff_gain < 1,
         "refresh_every_years >= 0 and refresh_eff_gain in [0, 1)");
@@ -115,6 +117,7 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
         if (has_ai && d >= ai_lead)
             ai[y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, &days[d]);
     }
+    co[Y] += s->colo_terminal_noi_multiple * co[Y];
     return WM_OK;
 }
 
@@ -236,4 +239,39 @@ done:
     free(scratch);
     free(irr);
     return st;
+}
+
+const char *wm_plan_stress_name(wm_plan_stress k)
+{
+    static const char *names[WM_STRESS_COUNT] = {"btc-crash", "ai-shock", "power-spike", "tenant-default",
+                                                 "hashrate-surge"};
+    return k < WM_STRESS_COUNT ? names[k] : "?";
+}
+
+void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *p)
+{
+    switch (k) {
+    case WM_STRESS_BTC_CRASH:
+        p->price0_usd_per_btc *= 0.5;
+        break;
+    case WM_STRESS_AI_SHOCK:
+        p->gpu0_usd_per_gpu_hour *= exp(p->gpu_shock_log);
+        p->tokens0_usd_per_mtok *= exp(p->tokens_shock_log);
+        p->tenant_default_per_year *= 5.0;
+        break;
+    case WM_STRESS_POWER_SPIKE:
+        p->power_level_usd_per_mwh *= 2.0;
+        p->power0_usd_per_mwh *= 2.0;
+        break;
+    case WM_STRESS_TENANT_DEFAULT:
+        p->tenant_default_per_year = 1.0;
+        break;
+    case WM_STRESS_HASH_SURGE: {
+        double h0 = p->hashrate0_h_s > 0 ? p->hashrate0_h_s : p->difficulty0 * 4294967296.0 / 600.0;
+        p->hashrate0_h_s = 1.3 * h0;
+        break;
+    }
+    case WM_STRESS_COUNT:
+        break;
+    }
 }

@@ -47,6 +47,7 @@ typedef struct wm_plan_site {
     double colo_rent_usd_per_kw_month;/* per kW of IT */
     double colo_noi_margin;           /* net operating income / rent */
     double pue_ai;                    /* facility MW / IT MW of the AI hall */
+    double colo_terminal_noi_multiple;/* value of the hall at the horizon, x last year's NOI (0 = none) */
     /* own AI */
     double own_ai_capex_usd_per_mw;   /* GPUs and hall per facility MW */
     double own_ai_lead_months;
@@ -85,6 +86,19 @@ typedef struct wm_plan_out {
 /* Run: simulate `paths` paths of the scenario over site->years and price every strategy. */
 wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
                       uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err);
+
+/* Stress tests: the base scenario changed in one respect and run on the same seed, so every
+ * stressed path differs from its base path only by the stress (common random numbers). */
+typedef enum wm_plan_stress {
+    WM_STRESS_BTC_CRASH = 0,   /* BTC price halves on day 0 */
+    WM_STRESS_AI_SHOCK,        /* DeepSeek-like: GPU-hour -17%, tokens -50% on day 0, tenant defaults x5 */
+    WM_STRESS_POWER_SPIKE,     /* daily power price level and start doubled */
+    WM_STRESS_TENANT_DEFAULT,  /* colocation tenant default intensity 1/yr */
+    WM_STRESS_HASH_SURGE,      /* network hashrate +30% on day 0 (a new ASIC generation lands) */
+    WM_STRESS_COUNT
+} wm_plan_stress;
+const char *wm_plan_stress_name(wm_plan_stress k);
+void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *scn);
 
 /* Per-MW daily margins of one day (exposed for tests): mining (after power, opex, optional
  * daily curtailment and the curtailment hook) and colocation NOI per facility MW. */

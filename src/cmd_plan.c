@@ -3,8 +3,9 @@
  * model parameter of lib/scenario (their defaults are the calibrated ones). Prints the seed,
  * one row per strategy (NPV distribution, P(NPV<0), VaR/CVaR 5%, IRR, payback), the
  * recommended split under --max-cvar and the yearly cash-flow fan of the recommendation.
+ * --stress reruns every strategy under each stress test on the same seed (common random numbers).
  * Not yet here: the site YAML, own GPU cloud (needs aiecon), the dispatch curtailment value,
- * stress tests and the HTML/CSV/XLSX report. */
+ * history replay and the HTML/CSV/XLSX report. */
 #include "cli.h"
 #include "commands.h"
 #include "plan.h"
@@ -34,11 +35,13 @@ static const wm_param site_table[] = {
     {"colo-rent", "colo_rent_usd_per_kw_month", N_, "USD/kW-month", 130, 0, 2000, NULL, "rent per kW of IT"},
     {"colo-noi", "colo_noi_margin", N_, "", 0.82, 0, 1, NULL, "net operating income / rent"},
     {"pue-ai", "pue_ai", N_, "", 1.3, 1, 3, NULL, "facility/IT power of the AI hall"},
+    {"colo-terminal", "colo_terminal_noi_multiple", N_, "", 0, 0, 50, NULL, "hall value at the horizon as a multiple of the last year's NOI (0 = none)"},
     {"grid", "grid_steps", I_, "", 10, 1, 30, NULL, "X = site MW x k / grid"},
     {"max-cvar", "max_cvar_usd", N_, "USD", 0, 0, 1e12, NULL, "risk limit: CVaR 5% of NPV (loss) at most this (0 = none)"},
     {"paths", "paths", I_, "", 2000, 20, 1e7, NULL, "Monte Carlo paths"},
     {"seed", "seed", I_, "", 1, 0, 9007199254740991.0, NULL, "random seed (printed)"},
     {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
+    {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 #undef N_
@@ -84,10 +87,12 @@ int cmd_plan(int argc, char **argv)
     s.colo_rent_usd_per_kw_month = v[14].num;
     s.colo_noi_margin = v[15].num;
     s.pue_ai = v[16].num;
-    s.grid_steps = (int)v[17].num;
-    s.max_cvar_usd = v[18].num;
-    uint64_t paths = (uint64_t)v[19].num, seed = (uint64_t)v[20].num;
-    int threads = (int)v[21].num;
+    s.colo_terminal_noi_multiple = v[17].num;
+    s.grid_steps = (int)v[18].num;
+    s.max_cvar_usd = v[19].num;
+    uint64_t paths = (uint64_t)v[20].num, seed = (uint64_t)v[21].num;
+    int threads = (int)v[22].num;
+    bool stress = v[23].num != 0;
     wm_scenario_params scn;
     wm_scenario_from_values(v + ns, &scn);
     free(table);
@@ -172,6 +177,47 @@ int cmd_plan(int argc, char **argv)
         cli_section(&o, NULL, NULL);
     } else {
         cli_note(&o, "no strategy meets the risk limit (--max-cvar)");
+    }
+    if (stress) {
+        static const cli_col sc[] = {
+            {"stress", "stress (same paths)", 20, -1}, {"npv_mining_musd", "mining $M", 10, 1},
+            {"npv_half_musd", "half colo $M", 12, 1}, {"npv_colo_musd", "all colo $M", 11, 1},
+            {"p_loss_mining", "P(loss) mine", 12, 3}, {"p_loss_colo", "P(loss) colo", 12, 3},
+            {"recommended_colo_mw", "best colo MW", 12, 1},
+        };
+        wm_plan_out *so = malloc(sizeof *so);
+        if (!so) {
+            free(out);
+            cli_out_finish(&o);
+            return cli_error(prog, WM_ENOMEM, NULL);
+        }
+        cli_table_begin(&o, "stress_tests", sc, 7);
+        for (int k = -1; k < WM_STRESS_COUNT; k++) {
+            wm_scenario_params q = scn;
+            if (k >= 0)
+                wm_plan_stress_apply((wm_plan_stress)k, &q);
+            st = k < 0 ? WM_OK : wm_plan_run(&q, &s, NULL, seed, paths, threads, so, &err);
+            if (st != WM_OK) {
+                free(so);
+                free(out);
+                cli_out_finish(&o);
+                return cli_error(prog, st, &err);
+            }
+            const wm_plan_out *u = k < 0 ? out : so;
+            json_t *row = json_object();
+            size_t last = u->n - 1, half = (u->n - 1) / 2;
+            json_object_set_new(row, "stress", json_string(k < 0 ? "base" : wm_plan_stress_name((wm_plan_stress)k)));
+            json_object_set_new(row, "npv_mining_musd", json_real(u->r[0].npv.mean / 1e6));
+            json_object_set_new(row, "npv_half_musd", json_real(u->r[half].npv.mean / 1e6));
+            json_object_set_new(row, "npv_colo_musd", json_real(u->r[last].npv.mean / 1e6));
+            json_object_set_new(row, "p_loss_mining", json_real(u->r[0].npv.p_negative));
+            json_object_set_new(row, "p_loss_colo", json_real(u->r[last].npv.p_negative));
+            json_object_set_new(row, "recommended_colo_mw",
+                                u->recommended >= 0 ? json_real(u->r[u->recommended].x_mw) : json_null());
+            cli_table_row(&o, row);
+        }
+        cli_table_end(&o);
+        free(so);
     }
     free(out);
     return cli_out_finish(&o);

@@ -121,6 +121,44 @@ static void test_threads_limit_frontier(void **state)
     free(b);
 }
 
+/* Stress tests on common random numbers: a BTC crash lowers mining's NPV but leaves the
+ * all-colocation NPV bit for bit unchanged (its paths do not involve BTC); a tenant default
+ * stress lowers colocation's; a power spike lowers mining's. A terminal value raises colo's. */
+static void test_stress_common_numbers(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 6;
+    s.grid_steps = 2;
+    wm_plan_out *b = malloc(sizeof *b), *x = malloc(sizeof *x);
+    assert_non_null(b);
+    assert_non_null(x);
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 5, 300, 2, b, NULL), WM_OK);
+    wm_scenario_params q = p;
+    wm_plan_stress_apply(WM_STRESS_BTC_CRASH, &q);
+    assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
+    assert_true(x->r[0].npv.mean < b->r[0].npv.mean);
+    assert_memory_equal(&x->r[2].npv, &b->r[2].npv, sizeof b->r[2].npv);
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_TENANT_DEFAULT, &q);
+    assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
+    assert_true(x->r[2].npv.mean < b->r[2].npv.mean);
+    assert_memory_equal(&x->r[0].npv, &b->r[0].npv, sizeof b->r[0].npv);
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_POWER_SPIKE, &q);
+    assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
+    assert_true(x->r[0].npv.mean < b->r[0].npv.mean);
+    s.colo_terminal_noi_multiple = 8;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
+    assert_true(x->r[2].npv.mean > b->r[2].npv.mean);
+    assert_string_equal(wm_plan_stress_name(WM_STRESS_AI_SHOCK), "ai-shock");
+    free(b);
+    free(x);
+}
+
 static void test_site_checks(void **state)
 {
     (void)state;
@@ -147,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_daily_margins),
         cmocka_unit_test(test_zero_vol_npv),
         cmocka_unit_test(test_threads_limit_frontier),
+        cmocka_unit_test(test_stress_common_numbers),
         cmocka_unit_test(test_site_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
