@@ -4,8 +4,10 @@
  * one row per strategy (NPV distribution, P(NPV<0), VaR/CVaR 5%, IRR, payback), the
  * recommended split under --max-cvar and the yearly cash-flow fan of the recommendation.
  * --stress reruns every strategy under each stress test on the same seed (common random numbers).
- * Not yet here: the site YAML, own GPU cloud (needs aiecon), the dispatch curtailment value,
+ * --own-ai adds own GPU cloud on X MW (lib/aiecon's margin plugged into the planner's hook).
+ * Not yet here: the site YAML, token serving, the dispatch curtailment value,
  * history replay and the HTML/CSV/XLSX report. */
+#include "aiecon.h"
 #include "cli.h"
 #include "commands.h"
 #include "plan.h"
@@ -42,10 +44,29 @@ static const wm_param site_table[] = {
     {"seed", "seed", I_, "", 1, 0, 9007199254740991.0, NULL, "random seed (printed)"},
     {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
     {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths"},
+    {"own-ai", "own_ai", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also price own GPU cloud on X MW (lib/aiecon defaults; rent follows the simulated $/GPU-hour)"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 #undef N_
 #undef I_
+
+/* Own GPU cloud through lib/aiecon: the simulated $/GPU-hour path scales aiecon's rent (whose
+ * own decline is set to 0: the scenario owns the trend and the shocks); capex is charged by the
+ * planner at t = 0, so only revenue - power - opex is a daily margin. Per facility MW. */
+typedef struct own_ai_ctx {
+    wm_aiecon ai;
+    double gpu0, adder, opex_usd_per_mw_it_day;
+} own_ai_ctx;
+
+static double own_ai_margin(void *vctx, const wm_scenario_day *d)
+{
+    const own_ai_ctx *c = vctx;
+    wm_ai_day_in in = {0, d->power_usd_per_mwh + c->adder, 1.0, d->gpu_usd_per_gpu_hour / c->gpu0};
+    wm_ai_day_out o;
+    wm_aiecon_day(&c->ai, &in, &o);
+    double it = o.revenue[WM_AI_CLOUD] - o.power_cost[WM_AI_CLOUD] - c->opex_usd_per_mw_it_day;
+    return it / o.meter_mw_per_it_mw[WM_AI_CLOUD];
+}
 
 int cmd_plan(int argc, char **argv)
 {
@@ -92,7 +113,7 @@ int cmd_plan(int argc, char **argv)
     s.max_cvar_usd = v[19].num;
     uint64_t paths = (uint64_t)v[20].num, seed = (uint64_t)v[21].num;
     int threads = (int)v[22].num;
-    bool stress = v[23].num != 0;
+    bool stress = v[23].num != 0, own_ai = v[24].num != 0;
     wm_scenario_params scn;
     wm_scenario_from_values(v + ns, &scn);
     free(table);
@@ -105,10 +126,28 @@ int cmd_plan(int argc, char **argv)
                         "the bootstrap needs history returns: use `wattmux calibrate --backtest-until` for now");
     if (st != WM_OK)
         return cli_error(prog, st, &err) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+    own_ai_ctx aic;
+    wm_plan_hooks hooks = {NULL, own_ai_margin, &aic};
+    if (own_ai) {
+        wm_aiecon_defaults(&aic.ai);
+        aic.ai.cloud.decline_per_year = 0;
+        aic.ai.cloud.floor_usd_per_gpu_h = 0;
+        aic.ai.shock.on = false;
+        aic.ai.cloud.usd_per_gpu_h = scn.gpu0_usd_per_gpu_hour;
+        aic.gpu0 = scn.gpu0_usd_per_gpu_hour;
+        aic.adder = s.power_adder_usd_per_mwh;
+        double capex_it = wm_aiecon_gpus_per_mw_it(&aic.ai.fleet) * aic.ai.fleet.gpu_capex_usd +
+                          aic.ai.fleet.facility_capex_usd_per_mw;
+        aic.opex_usd_per_mw_it_day = aic.ai.fleet.opex_frac_per_year * capex_it / 365.0;
+        s.own_ai_capex_usd_per_mw = capex_it / aic.ai.fleet.pue;
+        if ((st = wm_aiecon_check(&aic.ai, &err)) != WM_OK)
+            return cli_error(prog, st, &err);
+    }
+    const wm_plan_hooks *hk = own_ai ? &hooks : NULL;
     wm_plan_out *out = malloc(sizeof *out);
     if (!out)
         return cli_error(prog, WM_ENOMEM, NULL);
-    st = wm_plan_run(&scn, &s, NULL, seed, paths, threads, out, &err);
+    st = wm_plan_run(&scn, &s, hk, seed, paths, threads, out, &err);
     if (st != WM_OK) {
         free(out);
         return cli_error(prog, st, &err);
@@ -122,7 +161,8 @@ int cmd_plan(int argc, char **argv)
     cli_int(&o, "years", "horizon", s.years, "yr");
     cli_num(&o, "discount_rate_per_year", "discount rate", s.discount_rate, 3, "1/yr");
     static const cli_col cols[] = {
-        {"colo_mw", "colo MW", 8, 1},
+        {"use", "use of X", 8, -1},
+        {"colo_mw", "X MW", 8, 1},
         {"npv_mean_musd", "NPV mean $M", 12, 1},
         {"npv_p5_musd", "p5 $M", 9, 1},
         {"npv_p95_musd", "p95 $M", 9, 1},
@@ -138,6 +178,7 @@ int cmd_plan(int argc, char **argv)
     for (size_t i = 0; i < out->n; i++) {
         const wm_plan_result *r = &out->r[i];
         json_t *row = json_object();
+        json_object_set_new(row, "use", json_string(r->kind == WM_PLAN_MINING_COLO ? "colo" : "own-gpu"));
         json_object_set_new(row, "colo_mw", json_real(r->x_mw));
         json_object_set_new(row, "npv_mean_musd", json_real(r->npv.mean / 1e6));
         json_object_set_new(row, "npv_p5_musd", json_real(r->npv.p5 / 1e6));
@@ -156,7 +197,9 @@ int cmd_plan(int argc, char **argv)
     if (out->recommended >= 0) {
         const wm_plan_result *r = &out->r[out->recommended];
         cli_section(&o, "recommended", "recommended (best mean NPV within the risk limit)");
-        cli_num(&o, "colo_mw", "convert to colocation", r->x_mw, 1, "MW");
+        cli_str(&o, "use", "use of the converted MW",
+                r->kind == WM_PLAN_MINING_COLO ? "colocation lease" : "own GPU cloud");
+        cli_num(&o, "colo_mw", "convert", r->x_mw, 1, "MW");
         cli_num(&o, "mining_mw", "keep mining", s.site_mw - r->x_mw, 1, "MW");
         cli_num(&o, "npv_mean_usd", "NPV mean", r->npv.mean, 0, "USD");
         static const cli_col fc[] = {
@@ -196,7 +239,7 @@ int cmd_plan(int argc, char **argv)
             wm_scenario_params q = scn;
             if (k >= 0)
                 wm_plan_stress_apply((wm_plan_stress)k, &q);
-            st = k < 0 ? WM_OK : wm_plan_run(&q, &s, NULL, seed, paths, threads, so, &err);
+            st = k < 0 ? WM_OK : wm_plan_run(&q, &s, hk, seed, paths, threads, so, &err);
             if (st != WM_OK) {
                 free(so);
                 free(out);

@@ -81,6 +81,52 @@ static void test_zero_vol_npv(void **state)
     free(o);
 }
 
+static double const_ai(void *ctx, const wm_scenario_day *d)
+{
+    (void)d;
+    return *(const double *)ctx;
+}
+
+/* The own-AI family appears only with its hook and prices X MW at the hook's margin after the
+ * lead time, with its own capex. */
+static void test_own_ai_hook(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_scenario_zero_vol(&p);
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 4;
+    s.grid_steps = 2;
+    double margin = 30000;
+    wm_plan_hooks h = {NULL, const_ai, &margin};
+    wm_plan_out *o = malloc(sizeof *o);
+    assert_non_null(o);
+    assert_int_equal(wm_plan_run(&p, &s, &h, 2, 24, 1, o, NULL), WM_OK);
+    assert_int_equal(o->n, 5); /* colo 0, 50, 100 and own AI 50, 100 */
+    assert_int_equal(o->r[3].kind, WM_PLAN_MINING_OWN_AI);
+    int nd = 4 * 365;
+    wm_scenario_day *d = malloc((size_t)nd * sizeof *d);
+    assert_non_null(d);
+    assert_int_equal(wm_scenario_project(&p, nd, d), WM_OK);
+    double m[5] = {0}, a[5] = {0};
+    for (int i = 0; i < nd; i++) {
+        m[i / 365 + 1] += wm_plan_mining_usd_per_mw_day(&s, NULL, &d[i], s.eff_j_per_th);
+        if (i >= 12 * 30.4375)
+            a[i / 365 + 1] += margin;
+    }
+    for (size_t k = 3; k < 5; k++) {
+        double x = o->r[k].x_mw, f[5];
+        for (int y = 0; y < 5; y++)
+            f[y] = (100 - x) * m[y] + x * a[y];
+        f[0] -= x * s.own_ai_capex_usd_per_mw;
+        assert_near_rel(o->r[k].npv.mean, wm_finance_npv(f, 5, 0.12), 1e-9);
+    }
+    free(d);
+    free(o);
+}
+
 static void test_threads_limit_frontier(void **state)
 {
     (void)state;
@@ -184,6 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_daily_margins),
         cmocka_unit_test(test_zero_vol_npv),
+        cmocka_unit_test(test_own_ai_hook),
         cmocka_unit_test(test_threads_limit_frontier),
         cmocka_unit_test(test_stress_common_numbers),
         cmocka_unit_test(test_site_checks),
