@@ -26,6 +26,7 @@ void wm_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t ou
 static double zig_x[ZIG_N + 1]; /* layer right edges, decreasing; x[0] = V/f(R) (base + tail) */
 static double zig_f[ZIG_N + 1]; /* f(x[i]) = exp(-x^2/2) */
 static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+const double *const wm_rng_zig_x = zig_x;
 
 static void zig_build(void)
 {
@@ -267,12 +268,17 @@ void wm_rng_lanes_normal(wm_rng_lanes *r, double out[WM_LANES])
         bad |= !(x < zig_x[i + 1]);
     }
     if (bad)
-        for (unsigned l = 0; l < WM_LANES; l++) {
-            unsigned i = u[l] & 0xffu;
-            double x = ((double)(u[l] >> 9) + 0.5) * (1.0 / 8388608.0) * zig_x[i];
-            if (!(x < zig_x[i + 1]))
-                out[l] = normal_after_reject(&r->aux[l], u[l]);
-        }
+        wm_rng_lanes_normal_fix(r, u, out);
+}
+
+void wm_rng_lanes_normal_fix(wm_rng_lanes *r, const uint32_t *u, double out[WM_LANES])
+{
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        unsigned i = u[l] & 0xffu;
+        double x = ((double)(u[l] >> 9) + 0.5) * (1.0 / 8388608.0) * zig_x[i];
+        if (!(x < zig_x[i + 1]))
+            out[l] = normal_after_reject(&r->aux[l], u[l]);
+    }
 }
 
 void wm_rng_lanes_below(wm_rng_lanes *r, uint32_t n, uint32_t out[WM_LANES])

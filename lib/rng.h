@@ -103,6 +103,25 @@ static inline const uint32_t *wm_rng_lanes_u32(wm_rng_lanes *r)
 }
 /* One standard normal per lane. */
 void wm_rng_lanes_normal(wm_rng_lanes *r, double out[WM_LANES]);
+/* The same, inlinable into a caller's SIMD loop: the ziggurat's fast path here, rejected lanes
+ * finished by wm_rng_lanes_normal_fix (identical numbers to wm_rng_lanes_normal). */
+extern const double *const wm_rng_zig_x;   /* 257 layer edges, read-only after the first init */
+void wm_rng_lanes_normal_fix(wm_rng_lanes *r, const uint32_t *u, double out[WM_LANES]);
+static inline void wm_rng_lanes_normal_inline(wm_rng_lanes *r, double out[WM_LANES])
+{
+    const uint32_t *u = wm_rng_lanes_u32(r);
+    const double *zx = wm_rng_zig_x;
+    int bad = 0;
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        unsigned i = u[l] & 0xffu;
+        double sign = (u[l] & 0x100u) ? -1.0 : 1.0;
+        double x = ((double)(u[l] >> 9) + 0.5) * (1.0 / 8388608.0) * zx[i];
+        out[l] = sign * x;
+        bad |= !(x < zx[i + 1]);
+    }
+    if (bad)
+        wm_rng_lanes_normal_fix(r, u, out);
+}
 /* Uniform integer in [0, n) per lane by multiply-shift (bias below n / 2^32). */
 void wm_rng_lanes_below(wm_rng_lanes *r, uint32_t n, uint32_t out[WM_LANES]);
 

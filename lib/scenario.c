@@ -352,7 +352,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
         for (unsigned l = 0; l < W; l++)
             r[l] = rdet;
         if (rnd && p->price_vol_per_year > 0) {
-            wm_rng_lanes_normal(&s->ls_price, z);
+            wm_rng_lanes_normal_inline(&s->ls_price, z);
             for (unsigned l = 0; l < W; l++)
                 r[l] += vd * z[l];
         }
@@ -375,7 +375,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
     for (unsigned l = 0; l < W; l++)
         s->log_fee[l] += p->fee_revert_per_day * (s->log_fee_level - s->log_fee[l]);
     if (rnd && p->fee_vol_per_day > 0) {
-        wm_rng_lanes_normal(&s->ls_fee, z);
+        wm_rng_lanes_normal_inline(&s->ls_fee, z);
         for (unsigned l = 0; l < W; l++)
             s->log_fee[l] += p->fee_vol_per_day * z[l];
     }
@@ -420,7 +420,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
         s->hash_dev[l] *= 1.0 - p->hash_adjust_per_day;
     }
     if (rnd && p->hash_vol_per_day > 0) {
-        wm_rng_lanes_normal(&s->ls_net, z);
+        wm_rng_lanes_normal_inline(&s->ls_net, z);
         for (unsigned l = 0; l < W; l++)
             s->hash_dev[l] += p->hash_vol_per_day * z[l];
     }
@@ -431,7 +431,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
     for (unsigned l = 0; l < W; l++)
         s->log_power[l] += p->power_revert_per_day * (s->log_power_level - s->log_power[l]);
     if (rnd && p->power_vol_per_day > 0) {
-        wm_rng_lanes_normal(&s->ls_power, z);
+        wm_rng_lanes_normal_inline(&s->ls_power, z);
         for (unsigned l = 0; l < W; l++)
             s->log_power[l] += p->power_vol_per_day * z[l];
     }
@@ -468,13 +468,13 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
     }
     if (rnd && p->gpu_vol_per_year > 0) {
         const double v = p->gpu_vol_per_year * sqrt(1.0 / YEAR_D);
-        wm_rng_lanes_normal(&s->ls_ai, z);
+        wm_rng_lanes_normal_inline(&s->ls_ai, z);
         for (unsigned l = 0; l < W; l++)
             s->log_gpu[l] += v * z[l];
     }
     if (rnd && p->tokens_vol_per_year > 0) {
         const double v = p->tokens_vol_per_year * sqrt(1.0 / YEAR_D);
-        wm_rng_lanes_normal(&s->ls_ai, z);
+        wm_rng_lanes_normal_inline(&s->ls_ai, z);
         for (unsigned l = 0; l < W; l++)
             s->log_tokens[l] += v * z[l];
     }
