@@ -90,7 +90,7 @@ static int backtest(const char *prog, cli_out *o, const wm_calibrate_in *in, con
     cli_int(o, "price_inside_p5_p95", "quarters with BTC price inside p5..p95", r->inside_90[0], "");
     cli_int(o, "difficulty_inside_p5_p95", "quarters with difficulty inside p5..p95", r->inside_90[1], "");
     cli_int(o, "hashprice_inside_p5_p95", "quarters with hashprice inside p5..p95", r->inside_90[2], "");
-    cli_int(o, "quarters", "quarters", (int64_t)r->nq, "");
+    cli_int(o, "quarter_count", "quarters", (int64_t)r->nq, "");
     cli_section(o, NULL, NULL);
     wm_backtest_result_free(r);
     free(r);
