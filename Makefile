@@ -97,3 +97,21 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- optional MPI build of the Monte Carlo (added by the plan branch) ----
+# `make mpi` builds $(BUILD)/wattmux-mc-mpi from tools/mpi/mc_mpi.c with mpicc (Debian packages
+# libopenmpi-dev and openmpi-bin, not needed by any other target); `make mpi-check` runs it with
+# mpirun -np 1 and -np 2 and fails unless both print the same checksum of every path's outputs.
+MPICC   ?= mpicc
+MPIRUN  ?= mpirun --allow-run-as-root --oversubscribe
+.PHONY: mpi mpi-check
+mpi: $(BUILD)/wattmux-mc-mpi
+$(BUILD)/wattmux-mc-mpi: tools/mpi/mc_mpi.c $(LIBA)
+	@mkdir -p $(@D)
+	OMPI_CC=$(CC) $(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+mpi-check: $(BUILD)/wattmux-mc-mpi
+	@a=$$($(MPIRUN) -np 1 $(BUILD)/wattmux-mc-mpi 2000 1825 1 | tee /dev/stderr | sed -n 's/^checksum //p'); \
+	 b=$$($(MPIRUN) -np 2 $(BUILD)/wattmux-mc-mpi 2000 1825 1 | tee /dev/stderr | sed -n 's/^checksum //p'); \
+	 c=$$($(MPIRUN) -np 2 $(BUILD)/wattmux-mc-mpi 2000 1825 2 | tee /dev/stderr | sed -n 's/^checksum //p'); \
+	 if [ -n "$$a" ] && [ "$$a" = "$$b" ] && [ "$$a" = "$$c" ]; then echo "mpi-check: -np 1, -np 2, -np 2 x 2 threads identical"; \
+	 else echo "mpi-check: outputs differ"; exit 1; fi

@@ -6,7 +6,7 @@ pkgs=(build-essential pkg-config libfyaml-dev libjansson-dev libsqlite3-dev sqli
       libmicrohttpd-dev libcurl4-openssl-dev librandom123-dev libgsl-dev libglpk-dev glpk-utils
       libxlsxwriter-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 python3 python3-numpy)
 if [ "${1:-}" = "--full" ]; then
-  pkgs+=(prometheus wrk chromium)
+  pkgs+=(prometheus wrk chromium libopenmpi-dev openmpi-bin)  # MPI: optional `make mpi` (plan branch)
   # The machine may carry its own Node.js (which conflicts with Debian's npm): only add it if absent.
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
