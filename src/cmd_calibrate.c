@@ -17,7 +17,7 @@ static const wm_param table[] = {
     {"write", "write_path", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "write the fitted defaults as a C header (lib/scenario_defaults.h)"},
     {"backtest-until", "backtest_until_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "also simulate from the day after --to until this date and place the realised quarter-end price, difficulty and hashprice in the simulated distributions"},
     {"paths", "paths", WM_PARAM_INT, "", 2000, 20, 10000000, NULL, "Monte Carlo paths of the backtest"},
-    {"seed", "seed", WM_PARAM_INT, "", 20230101, 0, 9007199254740991.0, NULL, "random seed of the backtest"},
+    {"seed", "seed", WM_PARAM_INT, "", 2023, 0, 9007199254740991.0, NULL, "random seed of the backtest (printed)"},
     {"threads", "threads", WM_PARAM_INT, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
     {"price-model", "price_model", WM_PARAM_INT, "", 0, 0, 1, NULL, "backtest price model: 0 = jump-diffusion, 1 = block bootstrap"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
