@@ -167,3 +167,51 @@ void wm_backtest_result_free(wm_backtest_result *r)
     if (r)
         wm_calibrate_out_free(&r->fit);
 }
+
+wm_status wm_backtest_history_days(const wm_calibrate_in *in, int64_t from, int64_t to, double power,
+                                   double gpu, double tokens, wm_scenario_day *out, int max, int *n, wm_err *err)
+{
+    *n = 0;
+    if (to < from)
+        return wm_err_set(err, WM_EINVAL, "replay", 0, 0, "the replay ends before it starts");
+    for (int64_t t = from; t <= to; t += DAY) {
+        char b[11];
+        if (*n >= max)
+            return wm_err_set(err, WM_ELIMIT, "replay", 0, 0, "more than %d days", max);
+        double price = at_day(in->price, in->price_col, t), diff = at_day(in->difficulty, in->difficulty_col, t);
+        /* a gap of up to 7 days (the difficulty file misses 2025-11-13..15) holds the last value */
+        for (int back = 1; back <= 7 && !(price > 0); back++)
+            price = at_day(in->price, in->price_col, t - back * DAY);
+        for (int back = 1; back <= 7 && !(diff > 0); back++)
+            diff = at_day(in->difficulty, in->difficulty_col, t - back * DAY);
+        if (!(price > 0) || !(diff > 0))
+            return wm_err_set(err, WM_ENOTFOUND, "replay", 0, 0, "no price or difficulty within 7 days before %s",
+                              wm_fmt_date(t, b));
+        double fee = real_fees(in, t);
+        double sub = wm_history_subsidy_btc(t);
+        wm_hashprice hp;
+        wm_status st = wm_btc_hashprice(diff, price, sub, isnan(fee) ? 0.0 : fee, &hp);
+        if (st != WM_OK)
+            return wm_err_set(err, st, "replay", 0, 0, "hashprice on %s", wm_fmt_date(t, b));
+        wm_scenario_day *d = &out[(*n)++];
+        memset(d, 0, sizeof *d);
+        d->price_usd_per_btc = price;
+        d->difficulty = diff;
+        d->hashrate_h_s = diff * 4294967296.0 / 600.0;
+        d->blocks = 144;
+        d->subsidy_btc = sub;
+        d->fees_btc_per_block = isnan(fee) ? 0.0 : fee;
+        d->hashprice_btc_per_ph_day = hp.btc_per_ph_day;
+        d->hashprice_usd_per_ph_day = hp.usd_per_ph_day;
+        d->power_usd_per_mwh = power;
+        d->gpu_usd_per_gpu_hour = gpu;
+        d->tokens_usd_per_mtok = tokens;
+        d->colo_rent_factor = 1.0;
+        d->shape = -1;
+        int y;
+        unsigned m, dd;
+        wm_civil_from_days(t / DAY, &y, &m, &dd);
+        d->month = (int)m;
+    }
+    return WM_OK;
+}

@@ -41,4 +41,13 @@ wm_status wm_backtest_run(const wm_calibrate_in *in, const wm_backtest_opts *o, 
                           wm_err *err);
 void wm_backtest_result_free(wm_backtest_result *r);
 
+/* The real days [from, to] as scenario days for a history replay of the strategies: price,
+ * difficulty, the day's subsidy (block-weighted on a halving day), real fees where a fee file
+ * covers the day (else 0), hashprice from btc.h; the power price, $/GPU-hour and $/M tokens are
+ * held at the given constants (no history for them here) and the tenant pays throughout.
+ * A gap of up to 7 days holds the last value; a longer one is an error naming the day. */
+wm_status wm_backtest_history_days(const wm_calibrate_in *in, int64_t from, int64_t to, double power_usd_per_mwh,
+                                   double gpu_usd_per_gpu_hour, double tokens_usd_per_mtok, wm_scenario_day *out,
+                                   int max, int *n, wm_err *err);
+
 #endif

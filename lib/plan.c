@@ -127,45 +127,21 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
-                      uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err)
+/* Price every strategy from the per-path rows (reduce_path's layout). */
+static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks *hooks, const double *rows,
+                                  uint64_t paths, wm_plan_out *out)
 {
-    wm_status st = wm_plan_site_check(site, err);
-    if (st != WM_OK)
-        return st;
-    if (paths < 20 || !out)
-        return wm_err_set(err, WM_EINVAL, "plan", 0, 0, "need at least 20 paths");
     const int Y = site->years;
     const size_t nrow = 3 * (size_t)(Y + 1);
-    double *rows = malloc(paths * nrow * sizeof *rows);
+    wm_status st = WM_OK;
     double *cf = malloc(paths * (size_t)(Y + 1) * sizeof *cf);
     double *npv = malloc(paths * sizeof *npv), *scratch = malloc(paths * sizeof *scratch);
     double *irr = malloc(paths * sizeof *irr);
-    if (!rows || !cf || !npv || !scratch || !irr) {
-        free(rows);
-        free(cf);
-        free(npv);
-        free(scratch);
-        free(irr);
-        return WM_ENOMEM;
-    }
-    plan_ctx ctx = {site, hooks};
-    wm_sim_config c;
-    memset(&c, 0, sizeof c);
-    c.scn = scn;
-    c.seed = seed;
-    c.paths = paths;
-    c.ndays = Y * YEAR_DAYS;
-    c.threads = threads;
-    c.nout = nrow;
-    c.path_fn = reduce_path;
-    c.ctx = &ctx;
-    st = wm_sim_run(&c, rows, err);
-    if (st != WM_OK)
+    if (!cf || !npv || !scratch || !irr) {
+        st = WM_ENOMEM;
         goto done;
-    memset(out, 0, sizeof *out);
-    out->seed = seed;
-    out->paths = paths;
+    }
+    out->n = 0;
     bool has_ai = hooks && hooks->own_ai_usd_per_mw_day;
     for (int kind = 0; kind < (has_ai ? 2 : 1); kind++) {
         for (int k = kind ? 1 : 0; k <= site->grid_steps; k++) {
@@ -233,12 +209,65 @@ wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, c
         }
     }
 done:
-    free(rows);
     free(cf);
     free(npv);
     free(scratch);
     free(irr);
     return st;
+}
+
+wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
+                      uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err)
+{
+    wm_status st = wm_plan_site_check(site, err);
+    if (st != WM_OK)
+        return st;
+    if (paths < 20 || !out)
+        return wm_err_set(err, WM_EINVAL, "plan", 0, 0, "need at least 20 paths");
+    const size_t nrow = 3 * (size_t)(site->years + 1);
+    double *rows = malloc(paths * nrow * sizeof *rows);
+    if (!rows)
+        return WM_ENOMEM;
+    plan_ctx ctx = {site, hooks};
+    wm_sim_config c;
+    memset(&c, 0, sizeof c);
+    c.scn = scn;
+    c.seed = seed;
+    c.paths = paths;
+    c.ndays = site->years * YEAR_DAYS;
+    c.threads = threads;
+    c.nout = nrow;
+    c.path_fn = reduce_path;
+    c.ctx = &ctx;
+    st = wm_sim_run(&c, rows, err);
+    if (st == WM_OK) {
+        memset(out, 0, sizeof *out);
+        out->seed = seed;
+        out->paths = paths;
+        st = price_strategies(site, hooks, rows, paths, out);
+    }
+    free(rows);
+    return st;
+}
+
+wm_status wm_plan_replay(const wm_plan_site *site0, const wm_plan_hooks *hooks, const wm_scenario_day *days,
+                         int ndays, wm_plan_out *out, wm_err *err)
+{
+    if (!days || ndays < YEAR_DAYS || !out)
+        return wm_err_set(err, WM_EINVAL, "replay", 0, 0, "need at least one year of days, got %d", ndays);
+    wm_plan_site site = *site0;
+    site.years = ndays / YEAR_DAYS;
+    if (site.years > WM_PLAN_MAX_YEARS)
+        site.years = WM_PLAN_MAX_YEARS;
+    wm_status st = wm_plan_site_check(&site, err);
+    if (st != WM_OK)
+        return st;
+    double rows[3 * (WM_PLAN_MAX_YEARS + 1)];
+    plan_ctx ctx = {&site, hooks};
+    reduce_path(&ctx, NULL, 0, days, site.years * YEAR_DAYS, rows);
+    memset(out, 0, sizeof *out);
+    out->paths = 1;
+    return price_strategies(&site, hooks, rows, 1, out);
 }
 
 const char *wm_plan_stress_name(wm_plan_stress k)

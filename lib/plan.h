@@ -87,6 +87,12 @@ typedef struct wm_plan_out {
 wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
                       uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err);
 
+/* History replay: every strategy on one given day series (e.g. the real 2023-2025 days built
+ * from history); the horizon is the whole years it holds (at most WM_PLAN_MAX_YEARS). The
+ * risk figures are those of a single path. */
+wm_status wm_plan_replay(const wm_plan_site *site, const wm_plan_hooks *hooks, const wm_scenario_day *days,
+                         int ndays, wm_plan_out *out, wm_err *err);
+
 /* Stress tests: the base scenario changed in one respect and run on the same seed, so every
  * stressed path differs from its base path only by the stress (common random numbers). */
 typedef enum wm_plan_stress {

@@ -4,10 +4,12 @@
  * one row per strategy (NPV distribution, P(NPV<0), VaR/CVaR 5%, IRR, payback), the
  * recommended split under --max-cvar and the yearly cash-flow fan of the recommendation.
  * --stress reruns every strategy under each stress test on the same seed (common random numbers).
+ * --replay-from prices every strategy on the real days of the history files (one path).
  * --own-ai adds own GPU cloud on X MW (lib/aiecon's margin plugged into the planner's hook).
  * Not yet here: the site YAML, token serving, the dispatch curtailment value,
- * history replay and the HTML/CSV/XLSX report. */
+ * the HTML/CSV/XLSX report. */
 #include "aiecon.h"
+#include "backtest.h"
 #include "cli.h"
 #include "commands.h"
 #include "plan.h"
@@ -45,10 +47,51 @@ static const wm_param site_table[] = {
     {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
     {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths"},
     {"own-ai", "own_ai", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also price own GPU cloud on X MW (lib/aiecon defaults; rent follows the simulated $/GPU-hour)"},
+    {"replay-from", "replay_from_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history replay: price every strategy on the real days from this date (YYYY-MM-DD)"},
+    {"replay-to", "replay_to_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "last day of the history replay (default: 3 years later)"},
+    {"data", "data_dir", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history directory for the replay (default $WM_SHARED/data or ../shared/data)"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 #undef N_
 #undef I_
+
+static void print_strategies(cli_out *o, const char *key, const wm_plan_out *out)
+{
+    static const cli_col cols[] = {
+        {"use", "use of X", 8, -1},
+        {"colo_mw", "X MW", 8, 1},
+        {"npv_mean_musd", "NPV mean $M", 12, 1},
+        {"npv_p5_musd", "p5 $M", 9, 1},
+        {"npv_p95_musd", "p95 $M", 9, 1},
+        {"p_npv_negative", "P(NPV<0)", 9, 3},
+        {"var5_musd", "VaR5 $M", 9, 1},
+        {"cvar5_musd", "CVaR5 $M", 9, 1},
+        {"irr_median", "IRR p50", 8, 3},
+        {"payback_years", "payback y", 9, 2},
+        {"within_limit", "in limit", 8, -1},
+        {"efficient", "frontier", 8, -1},
+    };
+    cli_table_begin(o, key, cols, (int)(sizeof cols / sizeof cols[0]));
+    for (size_t i = 0; i < out->n; i++) {
+        const wm_plan_result *r = &out->r[i];
+        json_t *row = json_object();
+        json_object_set_new(row, "use", json_string(r->kind == WM_PLAN_MINING_COLO ? "colo" : "own-gpu"));
+        json_object_set_new(row, "colo_mw", json_real(r->x_mw));
+        json_object_set_new(row, "npv_mean_musd", json_real(r->npv.mean / 1e6));
+        json_object_set_new(row, "npv_p5_musd", json_real(r->npv.p5 / 1e6));
+        json_object_set_new(row, "npv_p95_musd", json_real(r->npv.p95 / 1e6));
+        json_object_set_new(row, "p_npv_negative", json_real(r->npv.p_negative));
+        json_object_set_new(row, "var5_musd", json_real(r->npv.var / 1e6));
+        json_object_set_new(row, "cvar5_musd", json_real(r->npv.cvar / 1e6));
+        json_object_set_new(row, "irr_median", isnan(r->irr_median) ? json_null() : json_real(r->irr_median));
+        json_object_set_new(row, "payback_years",
+                            isnan(r->payback_years_of_mean) ? json_null() : json_real(r->payback_years_of_mean));
+        json_object_set_new(row, "within_limit", json_string(r->within_limit ? "yes" : "no"));
+        json_object_set_new(row, "efficient", json_string(r->efficient ? "yes" : "no"));
+        cli_table_row(o, row);
+    }
+    cli_table_end(o);
+}
 
 /* Own GPU cloud through lib/aiecon: the simulated $/GPU-hour path scales aiecon's rent (whose
  * own decline is set to 0: the scenario owns the trend and the shocks); capex is charged by the
@@ -114,6 +157,17 @@ int cmd_plan(int argc, char **argv)
     uint64_t paths = (uint64_t)v[20].num, seed = (uint64_t)v[21].num;
     int threads = (int)v[22].num;
     bool stress = v[23].num != 0, own_ai = v[24].num != 0;
+    char replay_from[32] = "", replay_to[32] = "", data_dir[1024] = "";
+    if (v[25].str)
+        snprintf(replay_from, sizeof replay_from, "%s", v[25].str);
+    if (v[26].str)
+        snprintf(replay_to, sizeof replay_to, "%s", v[26].str);
+    if (v[27].str && v[27].str[0]) {
+        snprintf(data_dir, sizeof data_dir, "%s", v[27].str);
+    } else {
+        const char *sh = getenv("WM_SHARED");
+        snprintf(data_dir, sizeof data_dir, "%s/data", sh && *sh ? sh : "../shared");
+    }
     wm_scenario_params scn;
     wm_scenario_from_values(v + ns, &scn);
     free(table);
@@ -160,40 +214,7 @@ int cmd_plan(int argc, char **argv)
     cli_str(&o, "start_date", "start", wm_fmt_date(scn.start_time, d0));
     cli_int(&o, "years", "horizon", s.years, "yr");
     cli_num(&o, "discount_rate_per_year", "discount rate", s.discount_rate, 3, "1/yr");
-    static const cli_col cols[] = {
-        {"use", "use of X", 8, -1},
-        {"colo_mw", "X MW", 8, 1},
-        {"npv_mean_musd", "NPV mean $M", 12, 1},
-        {"npv_p5_musd", "p5 $M", 9, 1},
-        {"npv_p95_musd", "p95 $M", 9, 1},
-        {"p_npv_negative", "P(NPV<0)", 9, 3},
-        {"var5_musd", "VaR5 $M", 9, 1},
-        {"cvar5_musd", "CVaR5 $M", 9, 1},
-        {"irr_median", "IRR p50", 8, 3},
-        {"payback_years", "payback y", 9, 2},
-        {"within_limit", "in limit", 8, -1},
-        {"efficient", "frontier", 8, -1},
-    };
-    cli_table_begin(&o, "strategies", cols, (int)(sizeof cols / sizeof cols[0]));
-    for (size_t i = 0; i < out->n; i++) {
-        const wm_plan_result *r = &out->r[i];
-        json_t *row = json_object();
-        json_object_set_new(row, "use", json_string(r->kind == WM_PLAN_MINING_COLO ? "colo" : "own-gpu"));
-        json_object_set_new(row, "colo_mw", json_real(r->x_mw));
-        json_object_set_new(row, "npv_mean_musd", json_real(r->npv.mean / 1e6));
-        json_object_set_new(row, "npv_p5_musd", json_real(r->npv.p5 / 1e6));
-        json_object_set_new(row, "npv_p95_musd", json_real(r->npv.p95 / 1e6));
-        json_object_set_new(row, "p_npv_negative", json_real(r->npv.p_negative));
-        json_object_set_new(row, "var5_musd", json_real(r->npv.var / 1e6));
-        json_object_set_new(row, "cvar5_musd", json_real(r->npv.cvar / 1e6));
-        json_object_set_new(row, "irr_median", isnan(r->irr_median) ? json_null() : json_real(r->irr_median));
-        json_object_set_new(row, "payback_years",
-                            isnan(r->payback_years_of_mean) ? json_null() : json_real(r->payback_years_of_mean));
-        json_object_set_new(row, "within_limit", json_string(r->within_limit ? "yes" : "no"));
-        json_object_set_new(row, "efficient", json_string(r->efficient ? "yes" : "no"));
-        cli_table_row(&o, row);
-    }
-    cli_table_end(&o);
+    print_strategies(&o, "strategies", out);
     if (out->recommended >= 0) {
         const wm_plan_result *r = &out->r[out->recommended];
         cli_section(&o, "recommended", "recommended (best mean NPV within the risk limit)");
@@ -220,6 +241,48 @@ int cmd_plan(int argc, char **argv)
         cli_section(&o, NULL, NULL);
     } else {
         cli_note(&o, "no strategy meets the risk limit (--max-cvar)");
+    }
+    if (replay_from[0]) {
+        int64_t t0, t1;
+        if (wm_parse_time(replay_from, &t0) != WM_OK || (replay_to[0] && wm_parse_time(replay_to, &t1) != WM_OK)) {
+            free(out);
+            cli_out_finish(&o);
+            wm_err_set(&err, WM_EPARSE, "--replay-from/--replay-to", 0, 0, "expected dates YYYY-MM-DD");
+            cli_error(prog, WM_EPARSE, &err);
+            return CLI_USAGE;
+        }
+        if (!replay_to[0])
+            t1 = t0 + (int64_t)3 * 365 * 86400 - 86400;
+        wm_calibrate_files files;
+        wm_calibrate_in in;
+        int max = WM_PLAN_MAX_YEARS * 366, nd = 0;
+        wm_scenario_day *days = malloc((size_t)max * sizeof *days);
+        wm_plan_out *ro = malloc(sizeof *ro);
+        st = !days || !ro ? WM_ENOMEM : wm_calibrate_load(data_dir, &files, &in, &err);
+        if (st == WM_OK) {
+            st = wm_backtest_history_days(&in, t0, t1, scn.power_level_usd_per_mwh, scn.gpu0_usd_per_gpu_hour,
+                                          scn.tokens0_usd_per_mtok, days, max, &nd, &err);
+            wm_calibrate_files_free(&files);
+        }
+        if (st == WM_OK)
+            st = wm_plan_replay(&s, hk, days, nd, ro, &err);
+        if (st != WM_OK) {
+            free(days);
+            free(ro);
+            free(out);
+            cli_out_finish(&o);
+            return cli_error(prog, st, &err);
+        }
+        char a[11], b[11], line[96];
+        cli_section(&o, "replay", "history replay: every strategy on the real days");
+        snprintf(line, sizeof line, "%s .. %s (%d whole years priced)", wm_fmt_date(t0, a), wm_fmt_date(t1, b),
+                 nd / 365);
+        cli_str(&o, "period", "period", line);
+        cli_num(&o, "power_usd_per_mwh", "power price held at", scn.power_level_usd_per_mwh, 2, "USD/MWh");
+        print_strategies(&o, "strategies", ro);
+        cli_section(&o, NULL, NULL);
+        free(days);
+        free(ro);
     }
     if (stress) {
         static const cli_col sc[] = {

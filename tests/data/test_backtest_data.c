@@ -95,10 +95,41 @@ static void test_backtest_2023_2025(void **state)
     wm_calibrate_files_free(&f);
 }
 
+/* History days for the replay: the halving day 2024-04-20 reproduces bitcoin.md's validation
+ * case 6 (fees 1,257.72 BTC over 135 blocks, D 86,388,558,925,171, $63,823.55 from that
+ * file; here the price comes from the daily close file) within the price difference; the
+ * difficulty file's 3-day gap in Nov 2025 is held. */
+static void test_history_days(void **state)
+{
+    (void)state;
+    wm_calibrate_files f;
+    wm_calibrate_in in;
+    wm_err e;
+    assert_int_equal(wm_calibrate_load(data_dir(), &f, &in, &e), WM_OK);
+    static wm_scenario_day d[1200];
+    int n = 0;
+    assert_int_equal(wm_backtest_history_days(&in, day("2024-04-20"), day("2024-04-20"), 40, 2, 2, d, 1200, &n, &e),
+                     WM_OK);
+    assert_int_equal(n, 1);
+    assert_near_rel(d[0].fees_btc_per_block, 1257.72 / 135.0, 0.001);
+    assert_near_rel(d[0].difficulty, 86388558925171.0, 1e-12); /* the file has ...171.2 */
+    /* case 6: 2.897e-3 BTC/PH/day (with the day's mixed subsidy weighting of the file) */
+    assert_near_rel(d[0].hashprice_btc_per_ph_day, 2.897e-3, 0.02);
+    assert_int_equal(wm_backtest_history_days(&in, day("2025-11-01"), day("2025-11-30"), 40, 2, 2, d, 1200, &n, &e),
+                     WM_OK);
+    assert_int_equal(n, 30);
+    assert_true(d[12].difficulty == d[11].difficulty); /* 2025-11-13 held from 11-12 */
+    assert_int_equal(wm_backtest_history_days(&in, day("2030-01-01"), day("2030-01-02"), 40, 2, 2, d, 1200, &n, &e),
+                     WM_ENOTFOUND);
+    assert_non_null(strstr(e.msg, "2030-01-01"));
+    wm_calibrate_files_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backtest_2023_2025),
+        cmocka_unit_test(test_history_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

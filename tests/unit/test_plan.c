@@ -205,6 +205,40 @@ static void test_stress_common_numbers(void **state)
     free(x);
 }
 
+/* Replay on a given day series: one path; NPVs from the same per-day margins. */
+static void test_replay(void **state)
+{
+    (void)state;
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.grid_steps = 1;
+    int nd = 2 * 365 + 10; /* two whole years priced, the rest ignored */
+    wm_scenario_day *d = calloc((size_t)nd, sizeof *d);
+    assert_non_null(d);
+    for (int i = 0; i < nd; i++) {
+        d[i].hashprice_usd_per_ph_day = 40 + 0.01 * i;
+        d[i].power_usd_per_mwh = 35;
+        d[i].colo_rent_factor = 1;
+    }
+    wm_plan_out o;
+    assert_int_equal(wm_plan_replay(&s, NULL, d, nd, &o, NULL), WM_OK);
+    assert_int_equal(o.n, 2);
+    assert_int_equal(o.paths, 1);
+    double m[3] = {0}, c[3] = {0};
+    for (int i = 0; i < 730; i++) {
+        m[i / 365 + 1] += wm_plan_mining_usd_per_mw_day(&s, NULL, &d[i], s.eff_j_per_th);
+        if (i >= 12 * 30.4375)
+            c[i / 365 + 1] += wm_plan_colo_usd_per_mw_day(&s, &d[i]);
+    }
+    double f0[3] = {100 * m[0], 100 * m[1], 100 * m[2]};
+    assert_near_rel(o.r[0].npv.mean, wm_finance_npv(f0, 3, 0.12), 1e-12);
+    double f1[3] = {100 * c[0] - 100 / 1.3 * 9e6, 100 * c[1], 100 * c[2]};
+    assert_near_rel(o.r[1].npv.mean, wm_finance_npv(f1, 3, 0.12), 1e-12);
+    wm_err e;
+    assert_int_equal(wm_plan_replay(&s, NULL, d, 100, &o, &e), WM_EINVAL);
+    free(d);
+}
+
 static void test_site_checks(void **state)
 {
     (void)state;
@@ -233,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_own_ai_hook),
         cmocka_unit_test(test_threads_limit_frontier),
         cmocka_unit_test(test_stress_common_numbers),
+        cmocka_unit_test(test_replay),
         cmocka_unit_test(test_site_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
