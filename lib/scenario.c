@@ -395,16 +395,20 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
     }
 
     /* ---- blocks: a day without events in one step, else walk its events ---- */
-    any = 0;
+    double evd[W];
     for (unsigned l = 0; l < W; l++) {
         double rate = 144.0 * s->hash_h_s[l] / s->hd_h_s[l];
         double need = (s->next_event[l] - s->c[l]) / rate;
-        ev[l] = need < 1.0;
-        any |= ev[l];
+        evd[l] = need < 1.0 ? 1.0 : 0.0;
         hp[l] = HP_K * (s->subsidy_btc[l] + fee[l]) / s->difficulty[l];
         nb[l] = rate;
         ss[l] = rate * s->subsidy_btc[l];
-        s->c[l] = ev[l] ? s->c[l] : s->c[l] + rate;
+        s->c[l] = need < 1.0 ? s->c[l] : s->c[l] + rate;
+    }
+    any = 0;
+    for (unsigned l = 0; l < W; l++) {
+        ev[l] = evd[l] != 0.0;
+        any |= ev[l];
     }
     if (any)
         for (unsigned l = 0; l < W; l++)
