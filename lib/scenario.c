@@ -322,7 +322,8 @@ static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, u
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
-void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day o[WM_LANES])
+void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_state *restrict s,
+                            wm_scenario_lanes *restrict o)
 {
     enum { W = WM_LANES };
     const bool rnd = s->random;
@@ -515,31 +516,49 @@ void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, w
     for (unsigned l = 0; l < W; l++)
         tok[l] = wm_fexp(s->log_tokens[l]);
     for (unsigned l = 0; l < W; l++) {
-        wm_scenario_day *q = &o[l];
-        q->price_usd_per_btc = price[l];
-        q->hashrate_h_s = s->hash_h_s[l];
-        q->difficulty = s->difficulty[l];
-        q->height = s->c[l];
-        q->blocks = nb[l];
-        q->subsidy_btc = nb[l] > 0 ? ss[l] / nb[l] : s->subsidy_btc[l];
-        q->fees_btc_per_block = fee[l];
-        q->hashprice_btc_per_ph_day = hp[l];
-        q->hashprice_usd_per_ph_day = hp[l] * price[l];
-        q->power_usd_per_mwh = pw[l];
-        q->gpu_usd_per_gpu_hour = gpu[l];
-        q->tokens_usd_per_mtok = tok[l];
-        q->colo_rent_factor = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
-        q->shape = nshapes > 0 ? (int)shape[l] : -1;
-        q->month = s->month;
+        o->price_usd_per_btc[l] = price[l];
+        o->hashrate_h_s[l] = s->hash_h_s[l];
+        o->difficulty[l] = s->difficulty[l];
+        o->height[l] = s->c[l];
+        o->blocks[l] = nb[l];
+        o->subsidy_btc[l] = nb[l] > 0 ? ss[l] / nb[l] : s->subsidy_btc[l];
+        o->fees_btc_per_block[l] = fee[l];
+        o->hashprice_btc_per_ph_day[l] = hp[l];
+        o->hashprice_usd_per_ph_day[l] = hp[l] * price[l];
+        o->power_usd_per_mwh[l] = pw[l];
+        o->gpu_usd_per_gpu_hour[l] = gpu[l];
+        o->tokens_usd_per_mtok[l] = tok[l];
+        o->colo_rent_factor[l] = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
+        o->shape[l] = nshapes > 0 ? (int)shape[l] : -1;
     }
+    o->month = s->month;
     s->day++;
+}
+
+void wm_scenario_lanes_get(const wm_scenario_lanes *d, unsigned l, wm_scenario_day *q)
+{
+    q->price_usd_per_btc = d->price_usd_per_btc[l];
+    q->hashrate_h_s = d->hashrate_h_s[l];
+    q->difficulty = d->difficulty[l];
+    q->height = d->height[l];
+    q->blocks = d->blocks[l];
+    q->subsidy_btc = d->subsidy_btc[l];
+    q->fees_btc_per_block = d->fees_btc_per_block[l];
+    q->hashprice_btc_per_ph_day = d->hashprice_btc_per_ph_day[l];
+    q->hashprice_usd_per_ph_day = d->hashprice_usd_per_ph_day[l];
+    q->power_usd_per_mwh = d->power_usd_per_mwh[l];
+    q->gpu_usd_per_gpu_hour = d->gpu_usd_per_gpu_hour[l];
+    q->tokens_usd_per_mtok = d->tokens_usd_per_mtok[l];
+    q->colo_rent_factor = d->colo_rent_factor[l];
+    q->shape = d->shape[l];
+    q->month = d->month;
 }
 
 void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day *out)
 {
-    wm_scenario_day o[WM_LANES];
-    wm_scenario_step_lanes(p, s, o);
-    *out = o[0];
+    wm_scenario_lanes o;
+    wm_scenario_step_lanes(p, s, &o);
+    wm_scenario_lanes_get(&o, 0, out);
 }
 
 wm_status wm_scenario_project(const wm_scenario_params *p, int ndays, wm_scenario_day *out)

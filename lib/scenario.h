@@ -108,6 +108,19 @@ typedef struct wm_scenario_day {
     int month;                    /* 1..12 */
 } wm_scenario_day;
 
+/* One day of WM_LANES paths, field by field (structure of arrays: what the SIMD step writes);
+ * wm_scenario_lanes_get gives lane l as a wm_scenario_day. */
+typedef struct wm_scenario_lanes {
+    double price_usd_per_btc[WM_LANES], hashrate_h_s[WM_LANES], difficulty[WM_LANES], height[WM_LANES];
+    double blocks[WM_LANES], subsidy_btc[WM_LANES], fees_btc_per_block[WM_LANES];
+    double hashprice_btc_per_ph_day[WM_LANES], hashprice_usd_per_ph_day[WM_LANES];
+    double power_usd_per_mwh[WM_LANES], gpu_usd_per_gpu_hour[WM_LANES], tokens_usd_per_mtok[WM_LANES];
+    double colo_rent_factor[WM_LANES];
+    int shape[WM_LANES];
+    int month;
+} wm_scenario_lanes;
+void wm_scenario_lanes_get(const wm_scenario_lanes *d, unsigned lane, wm_scenario_day *out);
+
 /* State of WM_LANES paths stepped side by side (lane l = path first_path + l): structure of
  * arrays, so the daily update compiles to SIMD. A lane's numbers depend only on its own path.
  * A plain value (about 20 KB): lives in a worker's workspace. */
@@ -157,8 +170,9 @@ void wm_scenario_zero_vol(wm_scenario_params *p);
  * deterministic projection, no draws). */
 wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, uint64_t first_path, bool random,
                                   wm_scenario_state *s);
-/* Advance every lane one day; out[l] describes lane l's day. */
-void wm_scenario_step_lanes(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day out[WM_LANES]);
+/* Advance every lane one day and describe it. */
+void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_state *restrict s,
+                            wm_scenario_lanes *restrict out);
 /* One path: lane 0 of a batch starting at `path` (the other lanes are computed and dropped). */
 wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t path, bool random,
                             wm_scenario_state *s);

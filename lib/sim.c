@@ -61,17 +61,17 @@ static void *worker(void *arg)
             wm_status s = wm_scenario_start_lanes(c->scn, c->seed, gp, !c->deterministic, st);
             if (s == WM_OK && c->day_fn) {
                 memset(rows, 0, (size_t)nl * c->nout * sizeof *rows);
-                wm_scenario_day lanes[WM_LANES];
+                wm_scenario_lanes lanes;
                 for (int d = 0; s == WM_OK && d < c->ndays; d++) {
-                    wm_scenario_step_lanes(c->scn, st, lanes);
-                    s = c->day_fn(c->ctx, gp, nl, d, lanes, rows, c->nout);
+                    wm_scenario_step_lanes(c->scn, st, &lanes);
+                    s = c->day_fn(c->ctx, gp, nl, d, &lanes, rows, c->nout);
                 }
             } else if (s == WM_OK) {
-                wm_scenario_day lanes[WM_LANES];
+                wm_scenario_lanes lanes;
                 for (size_t d = 0; d < nd; d++) {
-                    wm_scenario_step_lanes(c->scn, st, lanes);
+                    wm_scenario_step_lanes(c->scn, st, &lanes);
                     for (int l = 0; l < nl; l++)
-                        days[(size_t)l * nd + d] = lanes[l];
+                        wm_scenario_lanes_get(&lanes, (unsigned)l, &days[(size_t)l * nd + d]);
                 }
                 for (int l = 0; s == WM_OK && l < nl; l++)
                     s = c->path_fn(c->ctx, ws, gp + (uint64_t)l, days + (size_t)l * nd, c->ndays,
@@ -166,7 +166,7 @@ wm_status wm_sim_sample_fn(void *ctx, void *ws, uint64_t path, const wm_scenario
     return WM_OK;
 }
 
-wm_status wm_sim_sample_day_fn(void *ctx, uint64_t first_path, int nlanes, int day, const wm_scenario_day *lanes,
+wm_status wm_sim_sample_day_fn(void *ctx, uint64_t first_path, int nlanes, int day, const wm_scenario_lanes *lanes,
                                double *rows, size_t nout)
 {
     (void)first_path;
@@ -175,11 +175,11 @@ wm_status wm_sim_sample_day_fn(void *ctx, uint64_t first_path, int nlanes, int d
         if (s->days[k] == day)
             for (int l = 0; l < nlanes; l++) {
                 double *o = rows + (size_t)l * nout;
-                o[3 * k + 0] = lanes[l].price_usd_per_btc;
-                o[3 * k + 1] = lanes[l].difficulty;
-                o[3 * k + 2] = lanes[l].hashprice_usd_per_ph_day;
+                o[3 * k + 0] = lanes->price_usd_per_btc[l];
+                o[3 * k + 1] = lanes->difficulty[l];
+                o[3 * k + 2] = lanes->hashprice_usd_per_ph_day[l];
             }
     for (int l = 0; l < nlanes; l++)
-        rows[(size_t)l * nout + 3 * (size_t)s->nsample] += lanes[l].hashprice_usd_per_ph_day;
+        rows[(size_t)l * nout + 3 * (size_t)s->nsample] += lanes->hashprice_usd_per_ph_day[l];
     return WM_OK;
 }

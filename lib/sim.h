@@ -15,10 +15,10 @@
 typedef wm_status (*wm_sim_path_fn)(void *ctx, void *ws, uint64_t path, const wm_scenario_day *days,
                                     int ndays, double *out);
 /* Streaming alternative (no per-path day arrays): called for every day of a batch of nlanes
- * paths (first_path ..), lanes[l] is path first_path + l's day; rows[l * nout ..] is that path's
- * output row (zeroed before day 0). */
+ * paths (first_path ..); lane l of `lanes` is path first_path + l; rows[l * nout ..] is that
+ * path's output row (zeroed before day 0). */
 typedef wm_status (*wm_sim_day_fn)(void *ctx, uint64_t first_path, int nlanes, int day,
-                                   const wm_scenario_day *lanes, double *rows, size_t nout);
+                                   const wm_scenario_lanes *lanes, double *rows, size_t nout);
 /* Progress: paths done so far out of total; return false to cancel. */
 typedef bool (*wm_sim_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
@@ -53,7 +53,7 @@ typedef struct wm_sim_sample {
 wm_status wm_sim_sample_fn(void *ctx, void *ws, uint64_t path, const wm_scenario_day *days, int ndays,
                            double *out);
 /* The same outputs as a streaming reducer (identical numbers). */
-wm_status wm_sim_sample_day_fn(void *ctx, uint64_t first_path, int nlanes, int day, const wm_scenario_day *lanes,
+wm_status wm_sim_sample_day_fn(void *ctx, uint64_t first_path, int nlanes, int day, const wm_scenario_lanes *lanes,
                                double *rows, size_t nout);
 
 #endif
