@@ -4,6 +4,8 @@
 
 #include "history.h"
 
+#include <jansson.h>
+
 #include <gsl/gsl_multifit.h>
 #include <math.h>
 #include <stdio.h>
@@ -369,6 +371,32 @@ static wm_status fit_hash(const wm_calibrate_in *in, wm_calibrate_out *o, wm_err
         lrev[k] = price > 0 ? log(price * 144.0 * (wm_history_subsidy_btc(day) + fee)) : NAN;
         x[k] = d > 0 ? log(d * TWO32 / 600.0) : NAN;
     }
+    /* the efficiency trend: given, from the ASIC list, or (neither) fitted with a and b */
+    bool fixg = in->fix_hash_trend;
+    double g = in->hash_trend_per_year;
+    o->hash_trend_source = fixg ? "given" : "regression";
+    if (!fixg && in->nasic) {
+        double st = 0, se = 0, stt = 0, ste = 0;
+        size_t na = 0;
+        for (size_t a = 0; a < in->nasic; a++) {
+            double rel = in->asic_release_unix[a];
+            if (rel < 1451606400.0 || rel > (double)in->to || !(in->asic_j_per_gh[a] > 0))
+                continue; /* models released from 2016-01-01 up to the fit end */
+            double yr = rel / (365.25 * 86400.0), le = log(in->asic_j_per_gh[a]);
+            st += yr;
+            se += le;
+            stt += yr * yr;
+            ste += yr * le;
+            na++;
+        }
+        if (na >= 5) {
+            double slope = ((double)na * ste - st * se) / ((double)na * stt - st * st);
+            fixg = true;
+            g = -slope;
+            o->hash_trend_source = "ASIC efficiency list";
+            o->hash_trend_models = na;
+        }
+    }
     static const double lags[] = {15, 30, 45, 60, 90, 120, 180, 270, 365};
     double best_r2 = -1, best[3] = {0, 0, 0}, best_lag = 0;
     size_t used = 0;
@@ -388,9 +416,10 @@ static wm_status fit_hash(const wm_calibrate_in *in, wm_calibrate_out *o, wm_err
         }
         if (m < 100)
             continue;
-        gsl_matrix *X = gsl_matrix_alloc(m, 3), *cov = gsl_matrix_alloc(3, 3);
-        gsl_vector *y = gsl_vector_alloc(m), *c = gsl_vector_alloc(3);
-        gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(m, 3);
+        const size_t npar = fixg ? 2 : 3;
+        gsl_matrix *X = gsl_matrix_alloc(m, npar), *cov = gsl_matrix_alloc(npar, npar);
+        gsl_vector *y = gsl_vector_alloc(m), *c = gsl_vector_alloc(npar);
+        gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(m, npar);
         if (!X || !cov || !y || !c || !w) {
             gsl_matrix_free(X);
             gsl_matrix_free(cov);
@@ -408,10 +437,15 @@ static wm_status fit_hash(const wm_calibrate_in *in, wm_calibrate_out *o, wm_err
         for (size_t k = 0; k < nd; k++) {
             int64_t day = d_first + (int64_t)k * DAY;
             if (day >= fit_from && !isnan(ema[k]) && !isnan(x[k])) {
+                double yrs = (double)(day - WM_SCENARIO_EPOCH) / (365.25 * DAY);
                 gsl_matrix_set(X, r, 0, 1.0);
                 gsl_matrix_set(X, r, 1, ema[k]);
-                gsl_matrix_set(X, r, 2, (double)(day - WM_SCENARIO_EPOCH) / (365.25 * DAY));
-                gsl_vector_set(y, r, x[k]);
+                if (fixg)
+                    gsl_vector_set(y, r, x[k] - g * yrs);
+                else {
+                    gsl_matrix_set(X, r, 2, yrs);
+                    gsl_vector_set(y, r, x[k]);
+                }
                 ybar += x[k];
                 if (!r)
                     f0 = day;
@@ -422,15 +456,22 @@ static wm_status fit_hash(const wm_calibrate_in *in, wm_calibrate_out *o, wm_err
         double chisq;
         int rc = gsl_multifit_linear(X, y, c, cov, &chisq, w);
         ybar /= (double)m;
-        double tss = 0;
-        for (size_t q = 0; q < m; q++)
-            tss += (gsl_vector_get(y, q) - ybar) * (gsl_vector_get(y, q) - ybar);
+        double tss = 0; /* R^2 of x itself, also when x - g t was fitted */
+        for (size_t k = 0, q = 0; k < nd && q < m; k++) {
+            int64_t day = d_first + (int64_t)k * DAY;
+            if (day >= fit_from && !isnan(ema[k]) && !isnan(x[k])) {
+                tss += (x[k] - ybar) * (x[k] - ybar);
+                q++;
+            }
+        }
         double r2 = 1.0 - chisq / tss;
         if (rc == 0 && r2 > best_r2) {
             best_r2 = r2;
             best_lag = lags[L];
-            for (int q = 0; q < 3; q++)
+            for (size_t q = 0; q < npar; q++)
                 best[q] = gsl_vector_get(c, q);
+            if (fixg)
+                best[2] = g;
             used = m;
             used_from = f0;
             used_to = f1;
@@ -612,7 +653,8 @@ size_t wm_calibrate_header(const wm_calibrate_out *o, char *buf, size_t n)
         "/* scenario_defaults.h - shipped defaults of the market models (wm_scenario_table), written by\n"
         " * `wattmux calibrate --write lib/scenario_defaults.h`. Do not edit by hand: re-run calibrate.\n"
         " * Fit periods: price %s..%s (%zu returns, %zu jumps), hashrate %s..%s (%zu days, lag %g d,\n"
-        " * R2 %.4f), fees %s..%s (%zu day pairs), power %s..%s (%zu day pairs). Start state: %s. */\n"
+        " * R2 %.4f; trend from the %s), fees %s..%s (%zu week pairs), power %s..%s (%zu day pairs).\n"
+        " * Start state: %s. */\n"
         "#ifndef WM_SCENARIO_DEFAULTS_H\n#define WM_SCENARIO_DEFAULTS_H\n\n"
         "#define WM_SCN_FIT_FROM \"%s\"\n#define WM_SCN_FIT_TO \"%s\"\n"
         "#define WM_SCN_START_TIME %lldLL\n#define WM_SCN_PRICE0 %.17g\n#define WM_SCN_HEIGHT0 %lld\n"
@@ -625,7 +667,8 @@ size_t wm_calibrate_header(const wm_calibrate_out *o, char *buf, size_t n)
         "#define WM_SCN_FEE_SPIKE_RATE %.17g\n#define WM_SCN_FEE_SPIKE_MEAN %.17g\n"
         "#define WM_SCN_POWER_LEVEL %.17g\n#define WM_SCN_POWER_REVERT %.17g\n#define WM_SCN_POWER_VOL %.17g\n"
         "#define WM_SCN_POWER_SPIKE_RATE %.17g\n#define WM_SCN_POWER_SPIKE_MEAN %.17g\n\n#endif\n",
-        a, b, o->price.n, o->price_jumps, c, d, o->hash.n, o->hash_lag_days_best, o->hash_r2, e, f,
+        a, b, o->price.n, o->price_jumps, c, d, o->hash.n, o->hash_lag_days_best, o->hash_r2,
+        o->hash_trend_source ? o->hash_trend_source : "regression", e, f,
         o->fees.n, g, h, o->power.n, s0, a, b, (long long)p->start_time, p->price0_usd_per_btc,
         (long long)p->height0, p->difficulty0, p->hashrate0_h_s, p->fees0_btc_per_block,
         p->power0_usd_per_mwh, p->price_drift_per_year,
@@ -684,6 +727,41 @@ wm_status wm_calibrate_load(const char *dir, wm_calibrate_files *set, wm_calibra
     if ((st = load_one(set, dir, "power/ercot_rtm_lz_hourly_2023.csv", &central, "LZ_WEST", &s, &in->power_col, err)) != WM_OK)
         goto fail;
     in->power = s;
+    {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/bitcoin/reference/cbeci_asic_efficiency_jgh_2014_2021.json", dir);
+        json_error_t je;
+        json_t *j = json_load_file(path, 0, &je);
+        if (!j || !json_is_array(j)) {
+            st = wm_err_set(err, j ? WM_EPARSE : WM_EIO, path, j ? 1 : je.line, j ? 1 : je.column,
+                            "expected a JSON array of [model, release unix time, J/GH]%s%s", j ? "" : ": ",
+                            j ? "" : je.text);
+            json_decref(j);
+            goto fail;
+        }
+        size_t na = json_array_size(j);
+        set->asic = malloc((na ? na : 1) * 2 * sizeof *set->asic);
+        if (!set->asic) {
+            json_decref(j);
+            st = WM_ENOMEM;
+            goto fail;
+        }
+        for (size_t i = 0; i < na; i++) {
+            json_t *row = json_array_get(j, i);
+            json_t *t = json_array_get(row, 1), *e = json_array_get(row, 2);
+            if (!json_is_number(t) || !json_is_number(e)) {
+                json_decref(j);
+                st = wm_err_set(err, WM_EPARSE, path, 0, 0, "row %zu: expected [model, release unix time, J/GH]", i + 1);
+                goto fail;
+            }
+            set->asic[i] = json_number_value(t);
+            set->asic[na + i] = json_number_value(e);
+        }
+        json_decref(j);
+        in->asic_release_unix = set->asic;
+        in->asic_j_per_gh = set->asic + na;
+        in->nasic = na;
+    }
     /* default window: the whole price history, up to the last day with price and difficulty */
     const int64_t *pt = wm_series_times(in->price), *dt = wm_series_times(in->difficulty);
     in->from = pt[0];
@@ -702,4 +780,6 @@ void wm_calibrate_files_free(wm_calibrate_files *set)
     for (size_t i = 0; i < set->n; i++)
         wm_series_free(set->s[i]);
     set->n = 0;
+    free(set->asic);
+    set->asic = NULL;
 }

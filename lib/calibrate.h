@@ -23,6 +23,13 @@ typedef struct wm_calibrate_in {
     const wm_series *power;      int power_col;      /* hourly $/MWh (optional) */
     int64_t from;                /* first day of the price and hashrate fits (0 = data start) */
     int64_t to;                  /* last day used (inclusive, 00:00 UTC) */
+    /* ASIC efficiency list (release time, J/GH), optional: when given, the hashrate trend g is
+     * the rate at which new models' efficiency improved (OLS of ln J/GH on release time over the
+     * models released from 2016 up to `to`), and a, b are fitted on x - g t. */
+    const double *asic_release_unix, *asic_j_per_gh;
+    size_t nasic;
+    bool fix_hash_trend;         /* take g as given instead (overrides the list) */
+    double hash_trend_per_year;
 } wm_calibrate_in;
 
 typedef struct wm_fit_period {
@@ -37,16 +44,20 @@ typedef struct wm_calibrate_out {
     size_t price_jumps;
     double hash_r2;              /* equilibrium regression */
     double hash_lag_days_best;
+    const char *hash_trend_source;  /* "ASIC efficiency list (n models)", "given", "regression" */
+    size_t hash_trend_models;
     double *returns;             /* daily log-returns of the price fit (owned) */
     size_t nreturns;
 } wm_calibrate_out;
 
 /* The history files of the shared data layout, loaded from data_dir (".../data"): bitcoin/
  * price, difficulty, realised hashrate, blocks per day with heights, the two fee files, and
- * power/ercot_rtm_lz_hourly_2023.csv (LZ_WEST, US Central). The series stay owned by `set`. */
+ * power/ercot_rtm_lz_hourly_2023.csv (LZ_WEST, US Central) and the ASIC efficiency list
+ * bitcoin/reference/cbeci_asic_efficiency_jgh_2014_2021.json. Everything stays owned by `set`. */
 typedef struct wm_calibrate_files {
     wm_series *s[8];
     size_t n;
+    double *asic;          /* release times then J/GH of the CBECI efficiency list */
 } wm_calibrate_files;
 wm_status wm_calibrate_load(const char *data_dir, wm_calibrate_files *set, wm_calibrate_in *in, wm_err *err);
 void wm_calibrate_files_free(wm_calibrate_files *set);

@@ -1,7 +1,8 @@
 /* scenario_defaults.h - shipped defaults of the market models (wm_scenario_table), written by
  * `wattmux calibrate --write lib/scenario_defaults.h`. Do not edit by hand: re-run calibrate.
- * Fit periods: price 2015-01-01..2026-02-12 (4060 returns, 32 jumps), hashrate 2016-01-01..2026-02-12 (3693 days, lag 270 d,
- * R2 0.9742), fees 2023-04-30..2026-02-10 (64 day pairs), power 2023-01-02..2023-12-31 (363 day pairs). Start state: 2026-02-13. */
+ * Fit periods: price 2015-01-01..2026-02-12 (4060 returns, 32 jumps), hashrate 2016-01-01..2026-02-12 (3693 days, lag 180 d,
+ * R2 0.9686; trend from the ASIC efficiency list), fees 2023-04-30..2026-02-10 (64 week pairs), power 2023-01-02..2023-12-31 (363 day pairs).
+ * Start state: 2026-02-13. */
 #ifndef WM_SCENARIO_DEFAULTS_H
 #define WM_SCENARIO_DEFAULTS_H
 
@@ -19,13 +20,13 @@
 #define WM_SCN_JUMP_RATE 2.8768472906403941
 #define WM_SCN_JUMP_MEAN -0.049521599266158928
 #define WM_SCN_JUMP_SD 0.17954060952248047
-#define WM_SCN_HASH_LEVEL 26.383375909377673
-#define WM_SCN_HASH_ELASTICITY 1.1814145048170304
-#define WM_SCN_HASH_TREND 0.21954464458100806
-#define WM_SCN_HASH_ADJUST 0.0020193374570135481
-#define WM_SCN_HASH_LAG 270
-#define WM_SCN_HASH_VOL 0.019240989329834719
-#define WM_SCN_REV_EMA0 17.605153665506403
+#define WM_SCN_HASH_LEVEL 31.835223451141509
+#define WM_SCN_HASH_ELASTICITY 0.8322904482465745
+#define WM_SCN_HASH_TREND 0.37278010353590074
+#define WM_SCN_HASH_ADJUST 0.0014664193789726276
+#define WM_SCN_HASH_LAG 180
+#define WM_SCN_HASH_VOL 0.018347015573774501
+#define WM_SCN_REV_EMA0 17.638840745301732
 #define WM_SCN_FEE_LEVEL 0.24003777591804321
 #define WM_SCN_FEE_REVERT 0.0056661194210591015
 #define WM_SCN_FEE_VOL 0.1445931698521625

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ static const wm_param table[] = {
     {"seed", "seed", WM_PARAM_INT, "", 2023, 0, 9007199254740991.0, NULL, "random seed of the backtest (printed)"},
     {"threads", "threads", WM_PARAM_INT, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
     {"price-model", "price_model", WM_PARAM_INT, "", 0, 0, 1, NULL, "backtest price model: 0 = jump-diffusion, 1 = block bootstrap"},
+    {"hash-trend", "hash_trend_per_year", WM_PARAM_STR, "1/yr", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "efficiency trend g of the hashrate model, in [-1, 2] (default: from the ASIC efficiency list)"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -110,7 +112,7 @@ static void period(cli_out *o, const char *key, const char *label, const wm_fit_
 int cmd_calibrate(int argc, char **argv)
 {
     const char *prog = "wattmux calibrate";
-    wm_value v[10];
+    wm_value v[11];
     cli_opts co;
     int rc = cli_parse(prog, "Fit the Monte Carlo market models on history CSVs and print their fit periods",
                        table, argc, argv, v, &co);
@@ -145,6 +147,17 @@ int cmd_calibrate(int argc, char **argv)
                 in.to = t;
         }
     }
+    if (v[9].str && v[9].str[0]) {
+        double g;
+        if (wm_parse_double(v[9].str, &g) != WM_OK || g < -1 || g > 2) {
+            wm_calibrate_files_free(&files);
+            wm_err_set(&err, WM_EPARSE, "--hash-trend", 0, 0, "expected a number in [-1, 2] (1/yr), got '%s'", v[9].str);
+            cli_error(prog, WM_EPARSE, &err);
+            return CLI_USAGE;
+        }
+        in.fix_hash_trend = true;
+        in.hash_trend_per_year = g;
+    }
     wm_calibrate_out out;
     st = wm_calibrate_fit(&in, &out, &err);
     if (st != WM_OK) {
@@ -168,6 +181,13 @@ int cmd_calibrate(int argc, char **argv)
     cli_num(&o, "level_log_h_s", "level a", p->hash_level, 4, "log H/s");
     cli_num(&o, "elasticity", "elasticity b to revenue", p->hash_elasticity, 4, "");
     cli_num(&o, "trend_per_year", "trend g (efficiency)", p->hash_trend_per_year, 4, "1/yr");
+    if (out.hash_trend_models) {
+        char src[96];
+        snprintf(src, sizeof src, "ASIC efficiency list (%zu models from 2016)", out.hash_trend_models);
+        cli_str(&o, "trend_source", "trend from", src);
+    } else {
+        cli_str(&o, "trend_source", "trend from", out.hash_trend_source ? out.hash_trend_source : "regression");
+    }
     cli_num(&o, "lag_days", "revenue lag (EMA)", p->hash_lag_days, 0, "d");
     cli_num(&o, "adjust_per_day", "adjustment speed", p->hash_adjust_per_day, 5, "1/d");
     cli_num(&o, "vol_per_day", "noise", p->hash_vol_per_day, 5, "1/sqrt(d)");
