@@ -1,6 +1,8 @@
 /* plan.c - strategies priced on common random numbers (see plan.h, docs/model-mc.md). */
 #include "plan.h"
 
+#include "dispatch.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,11 +71,12 @@ double wm_plan_mining_usd_per_mw_day(const wm_plan_site *s, const wm_plan_hooks 
     double revenue = th_per_mw / 1000.0 * d->hashprice_usd_per_ph_day * s->uptime * (1.0 - s->pool_fee);
     double cost = 24.0 * s->uptime * (d->power_usd_per_mwh + s->power_adder_usd_per_mwh);
     double margin = revenue - cost;
-    if (s->curtail_daily && margin < 0)
-        margin = 0;
     if (h && h->curtail_usd_per_mw_day) {
+        /* hourly dispatch: sum_h max(B - p_h, 0) = sum_h (B - p_h) + sum_h max(p_h - B, 0) */
         double breakeven = revenue / (24.0 * s->uptime) - s->power_adder_usd_per_mwh;
-        margin += h->curtail_usd_per_mw_day(h->ctx, d, breakeven);
+        margin += s->uptime * h->curtail_usd_per_mw_day(h->ctx, d, breakeven);
+    } else if (s->curtail_daily && margin < 0) {
+        margin = 0;
     }
     return margin - s->mining_opex_usd_per_mw_year / YEAR_DAYS;
 }
@@ -303,4 +306,181 @@ void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *p)
     case WM_STRESS_COUNT:
         break;
     }
+}
+
+/* ---- curtailment value per day shape (dispatch module) ---- */
+#define CT_MAX_H 25
+struct wm_plan_curtail {
+    size_t nshapes;
+    int first[12], count[12];     /* shapes of each calendar month */
+    double *r;                    /* nshapes x (CT_MAX_H + 1) breakpoints, ascending */
+    double *v;                    /* v at each breakpoint (level 1, per MW-day of the shape's hours) */
+    int *nb;                      /* breakpoints per shape */
+    int *hours;                   /* hours of the day */
+};
+
+void wm_plan_curtail_free(wm_plan_curtail *c)
+{
+    if (!c)
+        return;
+    free(c->r);
+    free(c->v);
+    free(c->nb);
+    free(c->hours);
+    free(c);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+wm_status wm_plan_curtail_new(const wm_series *hs, int col, int per_month[12], wm_plan_curtail **out, wm_err *err)
+{
+    *out = NULL;
+    size_t n = wm_series_len(hs);
+    const int64_t *t = wm_series_times(hs);
+    const double *v = wm_series_values(hs, (size_t)col);
+    wm_plan_curtail *c = calloc(1, sizeof *c);
+    size_t maxd = n / 20 + 2;
+    if (c) {
+        c->r = malloc(maxd * (CT_MAX_H + 1) * sizeof *c->r);
+        c->v = malloc(maxd * (CT_MAX_H + 1) * sizeof *c->v);
+        c->nb = malloc(maxd * sizeof *c->nb);
+        c->hours = malloc(maxd * sizeof *c->hours);
+    }
+    wm_dispatch_ws *ws = NULL;
+    if (!c || !c->r || !c->v || !c->nb || !c->hours || wm_dispatch_ws_new(CT_MAX_H, 1, 0, &ws) != WM_OK) {
+        wm_plan_curtail_free(c);
+        return WM_ENOMEM;
+    }
+    int month_of[4096];
+    wm_status st = WM_OK;
+    for (size_t i = 0; i < n && st == WM_OK;) {
+        int64_t day = (t[i] >= 0 ? t[i] : t[i] - 86399) / 86400 * 86400;
+        size_t j = i;
+        double buy[CT_MAX_H], cap[CT_MAX_H], sum = 0;
+        int h = 0;
+        bool ok = true;
+        for (; j < n && (t[j] >= 0 ? t[j] : t[j] - 86399) / 86400 * 86400 == day; j++) {
+            if (h < CT_MAX_H && !isnan(v[j]))
+                buy[h++] = v[j];
+            else
+                ok = false;
+        }
+        i = j;
+        if (!ok || h < 20 || c->nshapes >= maxd || c->nshapes >= 4096)
+            continue; /* partial days are not shapes */
+        for (int k = 0; k < h; k++)
+            sum += buy[k];
+        double mean = sum / h;
+        if (!(mean >= 1.0))
+            mean = 1.0; /* a day averaging below $1/MWh is scaled as if it averaged $1 */
+        for (int k = 0; k < h; k++) {
+            buy[k] /= mean;
+            cap[k] = 1.0;
+        }
+        wm_dispatch_problem pr;
+        memset(&pr, 0, sizeof pr);
+        pr.n = (size_t)h;
+        pr.dt_h = 1.0;
+        pr.buy = buy;
+        pr.cap_mw = cap;
+        pr.ngroups = 1;
+        pr.group[0].name = "asic";
+        pr.group[0].kind = WM_LOAD_FLEX;
+        pr.group[0].max_mw = 1.0;
+        pr.group[0].min_on = pr.group[0].min_off = 1;
+        double *rr = c->r + c->nshapes * (CT_MAX_H + 1), *vv = c->v + c->nshapes * (CT_MAX_H + 1);
+        rr[0] = 0.0;
+        memcpy(rr + 1, buy, (size_t)h * sizeof *buy);
+        qsort(rr, (size_t)h + 1, sizeof *rr, cmp_dbl);
+        for (int k = 0; k <= h && st == WM_OK; k++) {
+            pr.group[0].value_usd_per_mwh = rr[k];
+            double opt, on;
+            if ((st = wm_dispatch_solve(&pr, ws, err)) != WM_OK)
+                break;
+            opt = wm_dispatch_result(ws)->profit_usd;
+            if ((st = wm_dispatch_always_on(&pr, ws, err)) != WM_OK)
+                break;
+            on = wm_dispatch_result(ws)->profit_usd;
+            vv[k] = opt - on;
+        }
+        int y;
+        unsigned m, dd;
+        wm_civil_from_days(day / 86400, &y, &m, &dd);
+        month_of[c->nshapes] = (int)m;
+        c->nb[c->nshapes] = h + 1;
+        c->hours[c->nshapes] = h;
+        c->nshapes++;
+    }
+    wm_dispatch_ws_free(ws);
+    if (st != WM_OK || c->nshapes == 0) {
+        wm_plan_curtail_free(c);
+        return st != WM_OK ? st : wm_err_set(err, WM_EINVAL, "curtail", 0, 0, "no whole days in the hourly prices");
+    }
+    /* the series is in time order: group the shapes by calendar month (stable) */
+    double *r2 = malloc(c->nshapes * (CT_MAX_H + 1) * sizeof *r2), *v2 = malloc(c->nshapes * (CT_MAX_H + 1) * sizeof *v2);
+    int *nb2 = malloc(c->nshapes * sizeof *nb2), *h2 = malloc(c->nshapes * sizeof *h2);
+    if (!r2 || !v2 || !nb2 || !h2) {
+        free(r2);
+        free(v2);
+        free(nb2);
+        free(h2);
+        wm_plan_curtail_free(c);
+        return WM_ENOMEM;
+    }
+    size_t k = 0;
+    for (int m = 1; m <= 12; m++) {
+        c->first[m - 1] = (int)k;
+        for (size_t i = 0; i < c->nshapes; i++)
+            if (month_of[i] == m) {
+                memcpy(r2 + k * (CT_MAX_H + 1), c->r + i * (CT_MAX_H + 1), (CT_MAX_H + 1) * sizeof *r2);
+                memcpy(v2 + k * (CT_MAX_H + 1), c->v + i * (CT_MAX_H + 1), (CT_MAX_H + 1) * sizeof *v2);
+                nb2[k] = c->nb[i];
+                h2[k] = c->hours[i];
+                k++;
+            }
+        c->count[m - 1] = (int)k - c->first[m - 1];
+        per_month[m - 1] = c->count[m - 1];
+    }
+    free(c->r);
+    free(c->v);
+    free(c->nb);
+    free(c->hours);
+    c->r = r2;
+    c->v = v2;
+    c->nb = nb2;
+    c->hours = h2;
+    *out = c;
+    return WM_OK;
+}
+
+double wm_plan_curtail_value(void *ctx, const wm_scenario_day *d, double breakeven)
+{
+    const wm_plan_curtail *c = ctx;
+    if (d->shape < 0 || d->month < 1 || d->month > 12 || d->shape >= c->count[d->month - 1])
+        return 0.0;
+    size_t i = (size_t)(c->first[d->month - 1] + d->shape);
+    const double *r = c->r + i * (CT_MAX_H + 1), *v = c->v + i * (CT_MAX_H + 1);
+    int nb = c->nb[i];
+    double level = d->power_usd_per_mwh, x = level > 0 ? breakeven / level : 0.0, val;
+    if (x >= r[nb - 1])
+        val = 0.0; /* runs every hour */
+    else if (x <= r[0])
+        val = v[0] + (r[0] - x) * (double)(nb - 1); /* below every hour (x < 0): slope -hours */
+    else {
+        int lo = 0, hi = nb - 1;
+        while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            if (r[mid] <= x)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        double w = r[hi] > r[lo] ? (x - r[lo]) / (r[hi] - r[lo]) : 0.0;
+        val = v[lo] + w * (v[hi] - v[lo]);
+    }
+    return level * val * 24.0 / c->hours[i];
 }

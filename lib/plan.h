@@ -15,6 +15,7 @@
 #define WM_PLAN_H
 
 #include "finance.h"
+#include "series.h"
 #include "sim.h"
 
 #define WM_PLAN_MAX_YEARS 15
@@ -22,7 +23,9 @@
 
 typedef struct wm_plan_hooks {
     /* USD per MW of mining capacity per day earned by curtailing inside the day (dispatch module,
-     * precomputed per day shape); breakeven is the mining break-even power price that day. */
+     * precomputed per day shape: wm_plan_curtail_value); breakeven is the mining break-even
+     * wholesale price that day. With it the day's margin is not floored (the hourly dispatch
+     * already switches off exactly the hours that lose money). */
     double (*curtail_usd_per_mw_day)(void *ctx, const wm_scenario_day *day, double breakeven_usd_per_mwh);
     /* Margin (after power) of own GPU cloud or token serving per facility MW per day (aiecon). */
     double (*own_ai_usd_per_mw_day)(void *ctx, const wm_scenario_day *day);
@@ -86,6 +89,22 @@ typedef struct wm_plan_out {
 /* Run: simulate `paths` paths of the scenario over site->years and price every strategy. */
 wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
                       uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err);
+
+/* Intraday curtailment value from the dispatch module, precomputed per real day shape (the
+ * hourly prices of a day divided by their mean, from a real year of hourly prices). For one MW
+ * of ASICs valued at r USD/MWh against a day at mean price 1, v(r) = profit of the optimal
+ * dispatch (wm_dispatch_solve) - profit running all day (wm_dispatch_always_on); v is convex
+ * and piecewise linear in r with kinks at the day's hourly values, so it is solved exactly at
+ * r = 0 and at every hourly value, and interpolated between them: exact, no solve in the path
+ * loop. In a path: value = level * v(breakeven / level) * 24 / hours of the day.
+ * Days are UTC days of the series; shapes_per_month gets the count per calendar month and the
+ * scenario's day->shape indexes the month's shapes. */
+typedef struct wm_plan_curtail wm_plan_curtail;
+wm_status wm_plan_curtail_new(const wm_series *hourly, int col, int shapes_per_month[12], wm_plan_curtail **out,
+                              wm_err *err);
+void wm_plan_curtail_free(wm_plan_curtail *c);
+/* The hook (ctx = the table): USD per MW-day for a day at level d->power_usd_per_mwh. */
+double wm_plan_curtail_value(void *ctx, const wm_scenario_day *d, double breakeven_usd_per_mwh);
 
 /* History replay: every strategy on one given day series (e.g. the real 2023-2025 days built
  * from history); the horizon is the whole years it holds (at most WM_PLAN_MAX_YEARS). The

@@ -47,6 +47,7 @@ static const wm_param site_table[] = {
     {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
     {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths"},
     {"own-ai", "own_ai", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also price own GPU cloud on X MW (lib/aiecon defaults; rent follows the simulated $/GPU-hour)"},
+    {"intraday", "intraday", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "value hourly curtailment with the dispatch module on real day shapes (ERCOT LZ_WEST 2023 from --data)"},
     {"replay-from", "replay_from_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history replay: price every strategy on the real days from this date (YYYY-MM-DD)"},
     {"replay-to", "replay_to_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "last day of the history replay (default: 3 years later)"},
     {"data", "data_dir", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history directory for the replay (default $WM_SHARED/data or ../shared/data)"},
@@ -111,6 +112,19 @@ static double own_ai_margin(void *vctx, const wm_scenario_day *d)
     return it / o.meter_mw_per_it_mw[WM_AI_CLOUD];
 }
 
+typedef struct hook_ctx {
+    own_ai_ctx *ai;
+    wm_plan_curtail *ct;
+} hook_ctx;
+static double own_ai_hook(void *c, const wm_scenario_day *d)
+{
+    return own_ai_margin(((hook_ctx *)c)->ai, d);
+}
+static double curtail_hook(void *c, const wm_scenario_day *d, double breakeven)
+{
+    return wm_plan_curtail_value(((hook_ctx *)c)->ct, d, breakeven);
+}
+
 int cmd_plan(int argc, char **argv)
 {
     const char *prog = "wattmux plan";
@@ -157,13 +171,14 @@ int cmd_plan(int argc, char **argv)
     uint64_t paths = (uint64_t)v[20].num, seed = (uint64_t)v[21].num;
     int threads = (int)v[22].num;
     bool stress = v[23].num != 0, own_ai = v[24].num != 0;
+    bool intraday = v[25].num != 0;
     char replay_from[32] = "", replay_to[32] = "", data_dir[1024] = "";
-    if (v[25].str)
-        snprintf(replay_from, sizeof replay_from, "%s", v[25].str);
     if (v[26].str)
-        snprintf(replay_to, sizeof replay_to, "%s", v[26].str);
-    if (v[27].str && v[27].str[0]) {
-        snprintf(data_dir, sizeof data_dir, "%s", v[27].str);
+        snprintf(replay_from, sizeof replay_from, "%s", v[26].str);
+    if (v[27].str)
+        snprintf(replay_to, sizeof replay_to, "%s", v[27].str);
+    if (v[28].str && v[28].str[0]) {
+        snprintf(data_dir, sizeof data_dir, "%s", v[28].str);
     } else {
         const char *sh = getenv("WM_SHARED");
         snprintf(data_dir, sizeof data_dir, "%s/data", sh && *sh ? sh : "../shared");
@@ -181,7 +196,23 @@ int cmd_plan(int argc, char **argv)
     if (st != WM_OK)
         return cli_error(prog, st, &err) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
     own_ai_ctx aic;
-    wm_plan_hooks hooks = {NULL, own_ai_margin, &aic};
+    hook_ctx hc = {&aic, NULL};
+    wm_plan_hooks hooks = {intraday ? curtail_hook : NULL, own_ai ? own_ai_hook : NULL, &hc};
+    if (intraday) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/power/ercot_rtm_lz_hourly_2023.csv", data_dir);
+        wm_series_opts so = {.tz = WM_TZ_US_CENTRAL};
+        wm_series *hs = NULL;
+        st = wm_series_load(path, &so, &hs, &err);
+        int col = st == WM_OK ? wm_series_col(hs, "LZ_WEST") : -1;
+        if (st == WM_OK && col < 0)
+            st = wm_err_set(&err, WM_ENOTFOUND, path, 1, 0, "expected a column named 'LZ_WEST'");
+        if (st == WM_OK)
+            st = wm_plan_curtail_new(hs, col, scn.shapes_per_month, &hc.ct, &err);
+        wm_series_free(hs);
+        if (st != WM_OK)
+            return cli_error(prog, st, &err);
+    }
     if (own_ai) {
         wm_aiecon_defaults(&aic.ai);
         aic.ai.cloud.decline_per_year = 0;
@@ -194,16 +225,21 @@ int cmd_plan(int argc, char **argv)
                           aic.ai.fleet.facility_capex_usd_per_mw;
         aic.opex_usd_per_mw_it_day = aic.ai.fleet.opex_frac_per_year * capex_it / 365.0;
         s.own_ai_capex_usd_per_mw = capex_it / aic.ai.fleet.pue;
-        if ((st = wm_aiecon_check(&aic.ai, &err)) != WM_OK)
+        if ((st = wm_aiecon_check(&aic.ai, &err)) != WM_OK) {
+            wm_plan_curtail_free(hc.ct);
             return cli_error(prog, st, &err);
+        }
     }
-    const wm_plan_hooks *hk = own_ai ? &hooks : NULL;
+    const wm_plan_hooks *hk = own_ai || intraday ? &hooks : NULL;
     wm_plan_out *out = malloc(sizeof *out);
-    if (!out)
+    if (!out) {
+        wm_plan_curtail_free(hc.ct);
         return cli_error(prog, WM_ENOMEM, NULL);
+    }
     st = wm_plan_run(&scn, &s, hk, seed, paths, threads, out, &err);
     if (st != WM_OK) {
         free(out);
+        wm_plan_curtail_free(hc.ct);
         return cli_error(prog, st, &err);
     }
     cli_out o;
@@ -214,6 +250,8 @@ int cmd_plan(int argc, char **argv)
     cli_str(&o, "start_date", "start", wm_fmt_date(scn.start_time, d0));
     cli_int(&o, "years", "horizon", s.years, "yr");
     cli_num(&o, "discount_rate_per_year", "discount rate", s.discount_rate, 3, "1/yr");
+    cli_str(&o, "curtailment", "curtailment",
+            intraday ? "hourly, dispatch module on ERCOT LZ_WEST 2023 day shapes" : (s.curtail_daily ? "whole days" : "none"));
     print_strategies(&o, "strategies", out);
     if (out->recommended >= 0) {
         const wm_plan_result *r = &out->r[out->recommended];
@@ -247,6 +285,7 @@ int cmd_plan(int argc, char **argv)
         if (wm_parse_time(replay_from, &t0) != WM_OK || (replay_to[0] && wm_parse_time(replay_to, &t1) != WM_OK)) {
             free(out);
             cli_out_finish(&o);
+            wm_plan_curtail_free(hc.ct);
             wm_err_set(&err, WM_EPARSE, "--replay-from/--replay-to", 0, 0, "expected dates YYYY-MM-DD");
             cli_error(prog, WM_EPARSE, &err);
             return CLI_USAGE;
@@ -271,6 +310,7 @@ int cmd_plan(int argc, char **argv)
             free(ro);
             free(out);
             cli_out_finish(&o);
+            wm_plan_curtail_free(hc.ct);
             return cli_error(prog, st, &err);
         }
         char a[11], b[11], line[96];
@@ -295,6 +335,7 @@ int cmd_plan(int argc, char **argv)
         if (!so) {
             free(out);
             cli_out_finish(&o);
+            wm_plan_curtail_free(hc.ct);
             return cli_error(prog, WM_ENOMEM, NULL);
         }
         cli_table_begin(&o, "stress_tests", sc, 7);
@@ -307,6 +348,7 @@ int cmd_plan(int argc, char **argv)
                 free(so);
                 free(out);
                 cli_out_finish(&o);
+                wm_plan_curtail_free(hc.ct);
                 return cli_error(prog, st, &err);
             }
             const wm_plan_out *u = k < 0 ? out : so;
@@ -326,5 +368,6 @@ int cmd_plan(int argc, char **argv)
         free(so);
     }
     free(out);
+    wm_plan_curtail_free(hc.ct);
     return cli_out_finish(&o);
 }

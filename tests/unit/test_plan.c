@@ -8,6 +8,7 @@
 #include "plan.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +240,60 @@ static void test_replay(void **state)
     free(d);
 }
 
+/* Curtailment table from the dispatch module on two synthetic days: day 1 has 12 hours at $10
+ * and 12 at $50 (mean 30), day 2 is flat at $30. The value of hourly dispatch at break-even B is
+ * sum_h max(p_h - B, 0): checked by hand at several B and levels. */
+static void test_curtail_table(void **state)
+{
+    (void)state;
+    char csv[4096];
+    size_t len = (size_t)snprintf(csv, sizeof csv, "time,price\n");
+    for (int d = 0; d < 2; d++)
+        for (int h = 0; h < 24; h++)
+            len += (size_t)snprintf(csv + len, sizeof csv - len, "2023-01-%02dT%02d:00:00Z,%d\n", d + 1, h,
+                                    d == 0 ? (h < 12 ? 10 : 50) : 30);
+    wm_series *hs = NULL;
+    assert_int_equal(wm_series_parse(csv, len, "synthetic", NULL, &hs, NULL), WM_OK);
+    int per_month[12] = {0};
+    wm_plan_curtail *c = NULL;
+    assert_int_equal(wm_plan_curtail_new(hs, 0, per_month, &c, NULL), WM_OK);
+    assert_int_equal(per_month[0], 2);
+    assert_int_equal(per_month[1], 0);
+    wm_scenario_day d;
+    memset(&d, 0, sizeof d);
+    d.month = 1;
+    d.power_usd_per_mwh = 30;
+    d.shape = 0;
+    assert_near_rel(wm_plan_curtail_value(c, &d, 20), 12 * (50 - 20), 1e-12);
+    assert_near_rel(wm_plan_curtail_value(c, &d, 40), 12 * (50 - 40), 1e-12);
+    assert_near_rel(wm_plan_curtail_value(c, &d, 5), 12 * (10 - 5) + 12 * (50 - 5), 1e-12);
+    assert_true(wm_plan_curtail_value(c, &d, 60) == 0);
+    d.power_usd_per_mwh = 60; /* the same shape at twice the level: $20 and $100 */
+    assert_near_rel(wm_plan_curtail_value(c, &d, 30), 12 * (100 - 30), 1e-12);
+    d.power_usd_per_mwh = 30;
+    d.shape = 1; /* flat day */
+    assert_near_rel(wm_plan_curtail_value(c, &d, 20), 24 * 10, 1e-12);
+    assert_true(wm_plan_curtail_value(c, &d, 31) == 0);
+    d.shape = -1;
+    assert_true(wm_plan_curtail_value(c, &d, 20) == 0);
+    /* in the planner the hook replaces the whole-day switch: margin = u sum_h max(B - p_h, 0) */
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.uptime = 1;
+    s.pool_fee = 0;
+    s.power_adder_usd_per_mwh = 0;
+    s.mining_opex_usd_per_mw_year = 0;
+    wm_plan_hooks h = {wm_plan_curtail_value, NULL, c};
+    d.shape = 0;
+    d.power_usd_per_mwh = 30;
+    double ph = 1e6 / s.pue_mining / s.eff_j_per_th / 1000.0;
+    d.hashprice_usd_per_ph_day = 20.0 * 24 / ph; /* break-even exactly $20/MWh */
+    assert_near_rel(wm_plan_mining_usd_per_mw_day(&s, &h, &d, s.eff_j_per_th), 12 * (20 - 10), 1e-9);
+    wm_plan_curtail_free(c);
+    wm_plan_curtail_free(NULL);
+    wm_series_free(hs);
+}
+
 static void test_site_checks(void **state)
 {
     (void)state;
@@ -268,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_threads_limit_frontier),
         cmocka_unit_test(test_stress_common_numbers),
         cmocka_unit_test(test_replay),
+        cmocka_unit_test(test_curtail_table),
         cmocka_unit_test(test_site_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
