@@ -5,15 +5,18 @@
  * recommended split under --max-cvar and the yearly cash-flow fan of the recommendation.
  * --stress reruns every strategy under each stress test on the same seed (common random numbers).
  * --replay-from prices every strategy on the real days of the history files (one path).
- * --own-ai adds own GPU cloud on X MW (lib/aiecon's margin plugged into the planner's hook).
- * Not yet here: the site YAML, token serving, the dispatch curtailment value,
- * the HTML/CSV/XLSX report. */
+ * --own-ai adds own GPU cloud on X MW (lib/aiecon's margin plugged into the planner's hook);
+ * --intraday values hourly curtailment with the dispatch module on real day shapes.
+ * An optional SITE.yaml (lib/site) gives the interconnect, fleets, pool fee and contract adder.
+ * Not yet here: a `plan:` section in the site file, token serving / training as own-AI modes,
+ * hybrids of colocation and own AI, the HTML/CSV/XLSX report. */
 #include "aiecon.h"
 #include "backtest.h"
 #include "cli.h"
 #include "commands.h"
 #include "plan.h"
 #include "series.h"
+#include "site.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -139,8 +142,9 @@ int cmd_plan(int argc, char **argv)
     memcpy(table, site_table, ns * sizeof *table);
     memcpy(table + ns, wm_scenario_table, (nm + 1) * sizeof *table);
     cli_opts co;
-    int rc = cli_parse(prog, "Compare stay-mining with converting X MW to AI colocation by Monte Carlo", table, argc,
-                       argv, v, &co);
+    int rc = cli_parse(prog, "Compare stay-mining with converting X MW to AI colocation by Monte Carlo "
+                             "(optional SITE.yaml: interconnect, fleets, pool fee, contract adder)",
+                       table, argc, argv, v, &co);
     if (rc != CLI_OK || co.help) {
         free(table);
         free(v);
@@ -148,6 +152,40 @@ int cmd_plan(int argc, char **argv)
     }
     wm_plan_site s;
     wm_plan_site_defaults(&s);
+    /* SITE.yaml (optional): interconnect, fleets (weighted J/TH and PUE), pool fee and the
+     * contract adder; options given on the command line win. */
+    wm_site *site = NULL;
+    char site_name[WM_SITE_NAME] = "";
+    if (co.npos > 0) {
+        wm_err serr;
+        wm_err_clear(&serr);
+        site = malloc(sizeof *site);
+        wm_status sst = site ? wm_site_load(co.pos[0], site, &serr) : WM_ENOMEM;
+        if (sst != WM_OK) {
+            free(site);
+            free(table);
+            free(v);
+            return cli_error(prog, sst, &serr) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+        }
+        double it_w = 0, th = 0, fac_mw = 0;
+        for (size_t f = 0; f < site->nfleets; f++) {
+            it_w += site->fleets[f].count * site->fleets[f].asic->power_w;
+            th += site->fleets[f].count * site->fleets[f].asic->hashrate_th_s;
+            fac_mw += site->fleets[f].facility_mw;
+        }
+        if (!v[0].set)
+            v[0].num = site->interconnect_mw;
+        if (!v[3].set && th > 0)
+            v[3].num = it_w / th;
+        if (!v[4].set && it_w > 0)
+            v[4].num = fac_mw * 1e6 / it_w;
+        if (!v[6].set)
+            v[6].num = site->pool_fee;
+        if (!v[7].set && site->energy_type == WM_ENERGY_INDEX)
+            v[7].num = site->adder_usd_per_mwh;
+        snprintf(site_name, sizeof site_name, "%s", site->name);
+        free(site);
+    }
     s.site_mw = v[0].num;
     s.years = (int)v[1].num;
     s.discount_rate = v[2].num;
@@ -245,6 +283,10 @@ int cmd_plan(int argc, char **argv)
     cli_out o;
     cli_out_init(&o, co.json);
     char d0[11];
+    if (site_name[0]) {
+        cli_str(&o, "site", "site", site_name);
+        cli_num(&o, "eff_j_per_th", "fleet efficiency (from the site)", s.eff_j_per_th, 2, "J/TH");
+    }
     cli_int(&o, "seed", "seed", (int64_t)seed, "");
     cli_int(&o, "paths", "paths", (int64_t)paths, "");
     cli_str(&o, "start_date", "start", wm_fmt_date(scn.start_time, d0));

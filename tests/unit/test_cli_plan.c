@@ -117,6 +117,22 @@ static void test_plan_json_and_stress(void **state)
     json_decref(j);
 }
 
+/* A site file sets the interconnect, the fleet-weighted J/TH and PUE, the pool fee and adder:
+ * examples/site.yaml has 14,000 S19 XP (140 TH/s, 3,010 W) and 9,000 S21 (200 TH/s, 3,500 W). */
+static void test_plan_site_file(void **state)
+{
+    (void)state;
+    json_t *j = wattmux_json("plan examples/site.yaml --paths 100 --years 2 --intraday");
+    assert_string_equal(json_string_value(json_object_get(j, "site")), "Permian Flex 1");
+    double eff = json_number_value(json_object_get(j, "eff_j_per_th"));
+    assert_near_rel(eff, (14000.0 * 3010 + 9000.0 * 3500) / (14000.0 * 140 + 9000.0 * 200), 1e-12);
+    assert_non_null(strstr(json_string_value(json_object_get(j, "curtailment")), "hourly"));
+    json_decref(j);
+    wattmux("plan /nonexistent/site.yaml");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "/nonexistent/site.yaml"));
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -140,6 +156,7 @@ int main(void)
         cmocka_unit_test(test_calibrate_backtest_json),
         cmocka_unit_test(test_shipped_defaults_are_calibrated),
         cmocka_unit_test(test_plan_json_and_stress),
+        cmocka_unit_test(test_plan_site_file),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
