@@ -21,16 +21,26 @@ void wm_plan_site_defaults(wm_plan_site *s)
     s->uptime = 0.97;
     s->pool_fee = 0.02;
     s->power_adder_usd_per_mwh = 5;
-    s->mining_opex_usd_per_mw_year = 150000;
+    s->mining_fixed_opex_usd_per_mw_year = 50000; /* assumption: staff, insurance, land (docs/model-mc.md) */
+    s->mining_var_opex_usd_per_mwh = 5;           /* as `wattmux btc cost` (other opex $5/MWh) */
     s->curtail_daily = true;
-    s->refresh_every_years = 0;
-    s->refresh_usd_per_th = 15; /* ~$15/TH in 2025 (bitcoin.md section 2, trilogik) */
-    s->refresh_eff_gain = 0.10;
+    s->fleet_policy = true;
+    s->fleet_age_years = 2;
+    s->asic_value_decline_per_year = 0.35;        /* assumption (docs/model-mc.md) */
+    s->refresh_every_years = 3;
+    s->refresh_usd_per_th = 15;  /* ~$15/TH in 2025 (bitcoin.md section 2, trilogik) */
+    s->refresh_eff_j_per_th = 13.5; /* Antminer S21 XP (bitcoin.md ASIC table) */
+    s->refresh_eff_gain = 0.21;  /* S19 34.2 J/TH (2020) -> S21 XP 13.5 (2024): -21 %/yr */
+    s->refresh_payback_years = 2;
     s->colo_capex_usd_per_mw_it = 9e6;      /* $8-11M per MW IT (ai.md section 4) */
+    s->colo_tenant_capex_share = 0.8;       /* CoreWeave funded $196.4M of Core Scientific's $244.5M, Q3 2025 */
     s->colo_lead_months = 12;               /* 8-21 months deal to first MW (ai.md section 4) */
-    s->colo_rent_usd_per_kw_month = 130;    /* $100-160/kW-month (ai.md section 4) */
+    s->colo_rent_usd_per_kw_month = 121.5;  /* Core Scientific-CoreWeave: $3.5B / (200 MW IT x 12 yr) (ai.md case 10) */
+    s->colo_escalator_per_year = 0;         /* 121.5 is the term average: no separate step-up */
+    s->colo_term_years = 12;                /* Core Scientific-CoreWeave term (ai.md section 4) */
     s->colo_noi_margin = 0.82;              /* NOI 80-85% (TeraWulf, Cipher; ai.md section 4) */
-    s->pue_ai = 1.3;                        /* gross/IT 1.25-1.45 at design (ai.md section 4) */
+    s->colo_power_pass_through = true;      /* licence fee + pass-through power (Core Scientific colocation) */
+    s->pue_ai = 1.4;                        /* gross/IT at design: Muskogee 1.43, Cipher 1.45, TeraWulf 1.25 */
     s->own_ai_capex_usd_per_mw = 38e6;      /* hall ~$9M + GPUs ~$29M per MW (ai.md section 4) */
     s->own_ai_lead_months = 12;
     s->grid_steps = 10;
@@ -52,10 +62,26 @@ wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err)
     REQ(s->pue_ai >= 1 && s->pue_ai <= 3, "pue_ai %g must be in [1, 3]", s->pue_ai);
     REQ(s->uptime > 0 && s->uptime <= 1, "uptime %g must be in (0, 1]", s->uptime);
     REQ(s->pool_fee >= 0 && s->pool_fee < 1, "pool_fee %g must be in [0, 1)", s->pool_fee);
+    REQ(s->mining_fixed_opex_usd_per_mw_year >= 0 && s->mining_var_opex_usd_per_mwh >= 0, "mining opex must be >= 0");
+    REQ(s->fleet_age_years >= 0 && s->fleet_age_years <= 30, "fleet_age_years %g must be in [0, 30]", s->fleet_age_years);
+    REQ(s->asic_value_decline_per_year >= 0 && s->asic_value_decline_per_year < 1,
+        "asic_value_decline_per_year %g must be in [0, 1)", s->asic_value_decline_per_year);
+    REQ(s->refresh_eff_j_per_th > 1 && s->refresh_eff_j_per_th < 1000, "refresh_eff_j_per_th %g must be in (1, 1000)",
+        s->refresh_eff_j_per_th);
+    REQ(s->refresh_payback_years > 0 && s->refresh_payback_years <= 20, "refresh_payback_years %g must be in (0, 20]",
+        s->refresh_payback_years);
+    REQ(s->refresh_usd_per_th >= 0, "refresh_usd_per_th must be >= 0");
     REQ(s->colo_noi_margin >= 0 && s->colo_noi_margin <= 1, "colo_noi_margin %g must be in [0, 1]", s->colo_noi_margin);
+    REQ(s->colo_tenant_capex_share >= 0 && s->colo_tenant_capex_share <= 1,
+        "colo_tenant_capex_share %g must be in [0, 1]", s->colo_tenant_capex_share);
+    REQ(s->colo_term_years > 0 && s->colo_term_years <= 50, "colo_term_years %g must be in (0, 50]", s->colo_term_years);
+    REQ(s->colo_escalator_per_year > -0.5 && s->colo_escalator_per_year < 0.5,
+        "colo_escalator_per_year %g must be in (-0.5, 0.5)", s->colo_escalator_per_year);
     REQ(s->colo_terminal_noi_multiple >= 0 && s->colo_terminal_noi_multiple <= 50,
         "colo_terminal_noi_multiple %g must be in [0, 50]", s->colo_terminal_noi_multiple);
-    REQ(s->colo_lead_months >= 0 && s->own_ai_lead_months >= 0, "lead times must be >= 0");
+    REQ(s->colo_lead_months >= 0 && s->colo_lead_months <= 120 && s->own_ai_lead_months >= 0 &&
+            s->own_ai_lead_months <= 120,
+        "lead times must be in [0, 120] months");
     REQ(s->refresh_every_years >= 0 && s->refresh_eff_gain >= 0 && s->refresh_eff_gain < 1,
         "refresh_every_years >= 0 and refresh_eff_gain in [0, 1)");
     REQ(s->grid_steps >= 1 && 2 * (s->grid_steps + 1) <= WM_PLAN_MAX_STRATEGIES, "grid_steps %d must be in [1, %d]",
@@ -69,22 +95,33 @@ double wm_plan_mining_usd_per_mw_day(const wm_plan_site *s, const wm_plan_hooks 
 {
     double th_per_mw = 1e6 / s->pue_mining / eff;
     double revenue = th_per_mw / 1000.0 * d->hashprice_usd_per_ph_day * s->uptime * (1.0 - s->pool_fee);
-    double cost = 24.0 * s->uptime * (d->power_usd_per_mwh + s->power_adder_usd_per_mwh);
+    double var = s->power_adder_usd_per_mwh + s->mining_var_opex_usd_per_mwh; /* per MWh run */
+    double cost = 24.0 * s->uptime * (d->power_usd_per_mwh + var);
     double margin = revenue - cost;
     if (h && h->curtail_usd_per_mw_day) {
         /* hourly dispatch: sum_h max(B - p_h, 0) = sum_h (B - p_h) + sum_h max(p_h - B, 0) */
-        double breakeven = revenue / (24.0 * s->uptime) - s->power_adder_usd_per_mwh;
+        double breakeven = revenue / (24.0 * s->uptime) - var;
         margin += s->uptime * h->curtail_usd_per_mw_day(h->ctx, d, breakeven);
     } else if (s->curtail_daily && margin < 0) {
-        margin = 0;
+        margin = 0; /* off all day: no power bought, no wear */
     }
-    return margin - s->mining_opex_usd_per_mw_year / YEAR_DAYS;
+    return margin - s->mining_fixed_opex_usd_per_mw_year / YEAR_DAYS;
 }
 
-double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day *d)
+double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day *d, int lease_year)
 {
     double it_kw = 1000.0 / s->pue_ai;
-    return it_kw * s->colo_rent_usd_per_kw_month * 12.0 / YEAR_DAYS * s->colo_noi_margin * d->colo_rent_factor;
+    double rent = s->colo_rent_usd_per_kw_month * pow(1.0 + s->colo_escalator_per_year, (double)lease_year);
+    double noi = it_kw * rent * 12.0 / YEAR_DAYS * s->colo_noi_margin * d->colo_rent_factor;
+    if (!s->colo_power_pass_through && d->colo_rent_factor > 0) /* the hall draws its full facility MW */
+        noi -= 24.0 * (d->power_usd_per_mwh + s->power_adder_usd_per_mwh);
+    return noi;
+}
+
+double wm_plan_fleet_value_usd_per_mw(const wm_plan_site *s, double eff, double age_years)
+{
+    double th_per_mw = 1e6 / s->pue_mining / eff;
+    return th_per_mw * s->refresh_usd_per_th * pow(1.0 - s->asic_value_decline_per_year, age_years > 0 ? age_years : 0);
 }
 
 typedef struct plan_ctx {
@@ -92,8 +129,22 @@ typedef struct plan_ctx {
     const wm_plan_hooks *hooks;
 } plan_ctx;
 
+#define REVIEW_DAYS 91  /* fleet reviews every quarter ... */
+#define WINDOW_DAYS 182 /* ... on the trailing half-year (days before the review only) */
+#define ROW_EXTRA 3     /* after the 3 x (Y + 1) margins: retired at the end, purchases, first retirement year */
+
+static int lead_days(double months)
+{
+    return (int)lround(months * YEAR_DAYS / 12.0);
+}
+
 /* Row per path: mining[0..Y], colo[0..Y], own AI[0..Y], USD per facility MW by year
- * (index 0 = at the start; refresh capex falls in the year it happens). */
+ * (index 0 = at the start; purchases and sales fall in the year they happen), then ROW_EXTRA
+ * fleet figures. Mining: the installed fleet runs day by day (wm_plan_mining_usd_per_mw_day);
+ * every REVIEW_DAYS, on the trailing WINDOW_DAYS only (no look-ahead), the operator replaces it
+ * with the newest generation when the gain repays the price net of the old fleet's resale value
+ * within refresh_payback_years, buys into an empty site on the same test, or sells a fleet that
+ * no longer covers its fixed opex. The converted MW sell their machines at the start. */
 static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scenario_day *days, int ndays, double *out)
 {
     (void)ws;
@@ -101,26 +152,73 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
     const plan_ctx *c = vctx;
     const wm_plan_site *s = c->site;
     const int Y = s->years;
-    double *m = out, *co = out + (Y + 1), *ai = out + 2 * (Y + 1);
-    memset(out, 0, 3 * (size_t)(Y + 1) * sizeof *out);
+    double *m = out, *co = out + (Y + 1), *ai = out + 2 * (Y + 1), *extra = out + 3 * (Y + 1);
+    memset(out, 0, (3 * (size_t)(Y + 1) + ROW_EXTRA) * sizeof *out);
+    const double fixed_day = s->mining_fixed_opex_usd_per_mw_year / YEAR_DAYS;
     double eff = s->eff_j_per_th;
-    double colo_lead = s->colo_lead_months * MONTH_DAYS, ai_lead = s->own_ai_lead_months * MONTH_DAYS;
+    double trail[WINDOW_DAYS]; /* contribution before fixed opex of the installed fleet, ring */
+    bool inst = true;
+    int bought = -(int)lround(s->fleet_age_years * YEAR_DAYS), purchases = 0, first_retire = -1;
+    const int colo_lead = lead_days(s->colo_lead_months), ai_lead = lead_days(s->own_ai_lead_months);
+    const double colo_end = colo_lead + s->colo_term_years * YEAR_DAYS;
     bool has_ai = c->hooks && c->hooks->own_ai_usd_per_mw_day;
-    for (int d = 0; d < ndays; d++) {
+    const double value0 = wm_plan_fleet_value_usd_per_mw(s, eff, s->fleet_age_years);
+    co[0] += value0; /* the converted MW's machines are sold at the start */
+    ai[0] += value0;
+    /* the margin gain of a purchase is expected to fade as the network adopts the same
+     * generation: at the rate of the efficiency gain, so the payback test integrates
+     * (1 - g)^t over the payback period */
+    const double lg = -log1p(-s->refresh_eff_gain);
+    const double payback_years_eff = lg > 0 ? -expm1(-lg * s->refresh_payback_years) / lg : s->refresh_payback_years;
+    int d = 0;
+    for (; d < ndays && d < Y * YEAR_DAYS; d++) {
         int y = d / YEAR_DAYS + 1;
-        if (y > Y)
-            break;
-        if (d % YEAR_DAYS == 0 && s->refresh_every_years > 0 && y > 1 && (y - 1) % s->refresh_every_years == 0) {
-            eff = s->eff_j_per_th * pow(1.0 - s->refresh_eff_gain, (double)(y - 1));
-            m[y] -= 1e6 / s->pue_mining / eff * s->refresh_usd_per_th;
+        if (s->fleet_policy && d >= WINDOW_DAYS && d % REVIEW_DAYS == 0) {
+            double c_cur = 0;
+            if (inst)
+                for (int k = 0; k < WINDOW_DAYS; k++)
+                    c_cur += trail[k] / WINDOW_DAYS;
+            bool done = false;
+            if (s->refresh_every_years > 0 && (!inst || d - bought >= s->refresh_every_years * YEAR_DAYS)) {
+                double eff_new = s->refresh_eff_j_per_th * pow(1.0 - s->refresh_eff_gain, (double)d / YEAR_DAYS);
+                double c_new = 0;
+                for (int k = d - WINDOW_DAYS; k < d; k++)
+                    c_new += (wm_plan_mining_usd_per_mw_day(s, c->hooks, &days[k], eff_new) + fixed_day) / WINDOW_DAYS;
+                double price = 1e6 / s->pue_mining / eff_new * s->refresh_usd_per_th;
+                double credit = inst ? wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS) : 0;
+                double gain = c_new - (inst ? c_cur : fixed_day);
+                if (c_new > fixed_day && gain * YEAR_DAYS * payback_years_eff >= price - credit) {
+                    m[y] += credit - price;
+                    eff = eff_new;
+                    bought = d;
+                    inst = true;
+                    purchases++;
+                    done = true;
+                }
+            }
+            if (!done && inst && d - bought >= WINDOW_DAYS && c_cur < fixed_day) {
+                m[y] += wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS);
+                inst = false;
+                if (first_retire < 0)
+                    first_retire = d;
+            }
         }
-        m[y] += wm_plan_mining_usd_per_mw_day(s, c->hooks, &days[d], eff);
-        if (d >= colo_lead)
-            co[y] += wm_plan_colo_usd_per_mw_day(s, &days[d]);
+        if (inst) {
+            double v = wm_plan_mining_usd_per_mw_day(s, c->hooks, &days[d], eff);
+            m[y] += v;
+            trail[d % WINDOW_DAYS] = v + fixed_day;
+        }
+        if (d >= colo_lead && d < colo_end)
+            co[y] += wm_plan_colo_usd_per_mw_day(s, &days[d], (d - colo_lead) / YEAR_DAYS);
         if (has_ai && d >= ai_lead)
             ai[y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, &days[d]);
     }
+    if (inst) /* the fleet's resale value at the horizon */
+        m[Y] += wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS);
     co[Y] += s->colo_terminal_noi_multiple * co[Y];
+    extra[0] = inst ? 0.0 : 1.0;
+    extra[1] = purchases;
+    extra[2] = first_retire >= 0 ? (double)first_retire / YEAR_DAYS : -1.0;
     return WM_OK;
 }
 
@@ -135,7 +233,7 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
                                   uint64_t paths, wm_plan_out *out)
 {
     const int Y = site->years;
-    const size_t nrow = 3 * (size_t)(Y + 1);
+    const size_t nrow = 3 * (size_t)(Y + 1) + ROW_EXTRA;
     wm_status st = WM_OK;
     double *cf = malloc(paths * (size_t)(Y + 1) * sizeof *cf);
     double *npv = malloc(paths * sizeof *npv), *scratch = malloc(paths * sizeof *scratch);
@@ -151,7 +249,8 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
             wm_plan_result *r = &out->r[out->n++];
             r->kind = (wm_plan_kind)kind;
             r->x_mw = site->site_mw * k / site->grid_steps;
-            double capex = kind == 0 ? r->x_mw / site->pue_ai * site->colo_capex_usd_per_mw_it
+            double capex = kind == 0 ? r->x_mw / site->pue_ai * site->colo_capex_usd_per_mw_it *
+                                           (1.0 - site->colo_tenant_capex_share)
                                      : r->x_mw * site->own_ai_capex_usd_per_mw;
             double mean_cf[WM_PLAN_MAX_YEARS + 1] = {0}, mean_inc[WM_PLAN_MAX_YEARS + 1] = {0};
             size_t nirr = 0;
@@ -175,6 +274,20 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
             }
             if ((st = wm_finance_risk_of(npv, paths, 0.05, scratch, &r->npv)) != WM_OK)
                 goto done;
+            r->hist_lo_usd = r->hist_hi_usd = npv[0];
+            for (uint64_t i = 1; i < paths; i++) {
+                r->hist_lo_usd = fmin(r->hist_lo_usd, npv[i]);
+                r->hist_hi_usd = fmax(r->hist_hi_usd, npv[i]);
+            }
+            if (r->hist_hi_usd <= r->hist_lo_usd) { /* one value: a bin of +-0.5% around it */
+                double w = fabs(r->hist_lo_usd) * 0.005 + 1.0;
+                r->hist_lo_usd -= w;
+                r->hist_hi_usd += w;
+            }
+            for (uint64_t i = 0; i < paths; i++) {
+                int b = (int)((npv[i] - r->hist_lo_usd) / (r->hist_hi_usd - r->hist_lo_usd) * WM_PLAN_HIST_BINS);
+                r->hist[b < 0 ? 0 : b >= WM_PLAN_HIST_BINS ? WM_PLAN_HIST_BINS - 1 : b]++;
+            }
             if (nirr) {
                 qsort(irr, nirr, sizeof *irr, cmp_d);
                 r->irr_median = wm_finance_quantile_sorted(irr, nirr, 0.5);
@@ -196,6 +309,21 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
             }
         }
     }
+    /* fleet policy figures (the mining rows' extras) */
+    size_t nret = 0;
+    double sret = 0, nend = 0, nbuy = 0;
+    for (uint64_t i = 0; i < paths; i++) {
+        const double *e = rows + i * nrow + 3 * (size_t)(Y + 1);
+        nend += e[0];
+        nbuy += e[1];
+        if (e[2] >= 0) {
+            nret++;
+            sret += e[2];
+        }
+    }
+    out->fleet_retired_share = nend / (double)paths;
+    out->fleet_purchases_mean = nbuy / (double)paths;
+    out->fleet_first_retire_year_mean = nret ? sret / (double)nret : NAN;
     /* risk limit, recommendation (best mean NPV within the limit), frontier (mean vs CVaR) */
     out->recommended = -1;
     for (size_t i = 0; i < out->n; i++) {
@@ -227,7 +355,7 @@ wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, c
         return st;
     if (paths < 20 || !out)
         return wm_err_set(err, WM_EINVAL, "plan", 0, 0, "need at least 20 paths");
-    const size_t nrow = 3 * (size_t)(site->years + 1);
+    const size_t nrow = 3 * (size_t)(site->years + 1) + ROW_EXTRA;
     double *rows = malloc(paths * nrow * sizeof *rows);
     if (!rows)
         return WM_ENOMEM;
@@ -265,7 +393,7 @@ wm_status wm_plan_replay(const wm_plan_site *site0, const wm_plan_hooks *hooks, 
     wm_status st = wm_plan_site_check(&site, err);
     if (st != WM_OK)
         return st;
-    double rows[3 * (WM_PLAN_MAX_YEARS + 1)];
+    double rows[3 * (WM_PLAN_MAX_YEARS + 1) + ROW_EXTRA];
     plan_ctx ctx = {&site, hooks};
     reduce_path(&ctx, NULL, 0, days, site.years * YEAR_DAYS, rows);
     memset(out, 0, sizeof *out);

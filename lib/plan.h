@@ -1,6 +1,9 @@
-/* plan.h - strategy evaluation on common random numbers: a site of S MW keeps mining, or
- * converts X MW to AI colocation (capex, lead time during which those MW earn nothing, rent per
- * kW-month with the tenant's default and re-letting from the scenario), or runs its own AI
+/* plan.h - strategy evaluation on common random numbers: a site of S MW keeps mining (a fleet
+ * that idles on losing days, is sold when it no longer covers its fixed opex and is replaced when
+ * the newest generation pays back, all decided on trailing data only), or converts X MW to AI
+ * colocation (landlord's share of the fit-out, machines sold, lead time during which those MW
+ * earn nothing, rent per kW-month with escalator and term, the tenant's default and re-letting
+ * from the scenario, power passed through), or runs its own AI
  * compute on X MW when a value for it is plugged in; X on a grid. Every strategy is priced on
  * the same simulated paths (sim.h). Per strategy: NPV (the site's discount rate), IRR, payback,
  * yearly cash-flow fan, P(NPV < 0), VaR and CVaR at 5% (finance.h); the recommended split under
@@ -20,6 +23,7 @@
 
 #define WM_PLAN_MAX_YEARS 15
 #define WM_PLAN_MAX_STRATEGIES 64
+#define WM_PLAN_HIST_BINS 40
 
 typedef struct wm_plan_hooks {
     /* USD per MW of mining capacity per day earned by curtailing inside the day (dispatch module,
@@ -36,19 +40,30 @@ typedef struct wm_plan_site {
     double site_mw;                   /* facility (grid) MW */
     int years;                        /* horizon, 1..WM_PLAN_MAX_YEARS */
     double discount_rate;             /* per year */
-    /* mining */
+    /* mining: the fleet on the mining MW (per MW: TH/s = 1e6 / (PUE * J/TH)) */
     double eff_j_per_th, pue_mining, uptime, pool_fee;
     double power_adder_usd_per_mwh;   /* delivery/fees on top of the scenario's wholesale level */
-    double mining_opex_usd_per_mw_year;
+    double mining_fixed_opex_usd_per_mw_year; /* site staff, insurance, land: paid while a fleet is installed, even idle */
+    double mining_var_opex_usd_per_mwh;       /* maintenance and repairs per MWh actually run */
     bool curtail_daily;               /* switch off on days when margin < 0 */
-    int refresh_every_years;          /* ASIC refresh (0 = never) */
+    bool fleet_policy;                /* quarterly reviews: retire (sell) a fleet that does not cover its
+                                       * fixed opex, buy / replace when the new generation pays back */
+    double fleet_age_years;           /* age of the installed fleet at the start */
+    double asic_value_decline_per_year; /* resale value of a machine = new price * (1 - this)^age */
+    int refresh_every_years;          /* replacement considered once the fleet is this old (0 = never buy) */
     double refresh_usd_per_th;        /* price of new hashrate */
-    double refresh_eff_gain;          /* efficiency gain per year of technology (new J/TH = old*(1-g)^age) */
-    /* colocation */
-    double colo_capex_usd_per_mw_it;  /* shell, power, cooling */
+    double refresh_eff_j_per_th;      /* J/TH of the newest generation at the start */
+    double refresh_eff_gain;          /* per year: newest J/TH(t) = refresh_eff_j_per_th * (1 - g)^t */
+    double refresh_payback_years;     /* buy only if the trailing margin repays the net price within this */
+    /* colocation (lease of the converted MW to an AI tenant; power passed through) */
+    double colo_capex_usd_per_mw_it;  /* fit-out: shell, power, cooling */
+    double colo_tenant_capex_share;   /* share of the fit-out funded by the tenant */
     double colo_lead_months;          /* from decision to first rent */
-    double colo_rent_usd_per_kw_month;/* per kW of IT */
+    double colo_rent_usd_per_kw_month;/* per kW of IT, first year of the lease */
+    double colo_escalator_per_year;   /* yearly step-up of the rent */
+    double colo_term_years;           /* rent stops after the term */
     double colo_noi_margin;           /* net operating income / rent */
+    bool colo_power_pass_through;     /* tenant pays the power; else the landlord pays IT*PUE at full load */
     double pue_ai;                    /* facility MW / IT MW of the AI hall */
     double colo_terminal_noi_multiple;/* value of the hall at the horizon, x last year's NOI (0 = none) */
     /* own AI */
@@ -76,6 +91,9 @@ typedef struct wm_plan_result {
     double payback_years_of_mean;     /* NaN if the mean incremental cash flows never pay back */
     double cf_p5[WM_PLAN_MAX_YEARS + 1], cf_p50[WM_PLAN_MAX_YEARS + 1], cf_p95[WM_PLAN_MAX_YEARS + 1];
     double cf_mean[WM_PLAN_MAX_YEARS + 1];
+    /* NPV histogram over paths: WM_PLAN_HIST_BINS equal bins on [hist_lo_usd, hist_hi_usd] */
+    double hist_lo_usd, hist_hi_usd;
+    uint32_t hist[WM_PLAN_HIST_BINS];
     bool within_limit, efficient;
 } wm_plan_result;
 
@@ -83,6 +101,10 @@ typedef struct wm_plan_out {
     size_t n;
     wm_plan_result r[WM_PLAN_MAX_STRATEGIES];
     int recommended;                  /* index in r, -1 if none meets the limit */
+    /* fleet policy on the mining MW, over paths: share of paths where the fleet was sold before
+     * the horizon and never replaced, mean number of purchases (refreshes), mean year of the
+     * first retirement among the paths that retired (NaN if none) */
+    double fleet_retired_share, fleet_purchases_mean, fleet_first_retire_year_mean;
     uint64_t seed, paths;
 } wm_plan_out;
 
@@ -125,10 +147,14 @@ typedef enum wm_plan_stress {
 const char *wm_plan_stress_name(wm_plan_stress k);
 void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *scn);
 
-/* Per-MW daily margins of one day (exposed for tests): mining (after power, opex, optional
- * daily curtailment and the curtailment hook) and colocation NOI per facility MW. */
+/* Per-MW daily margins of one day (exposed for tests): mining with an installed fleet of the
+ * given J/TH (after power, variable opex on running days, fixed opex, optional daily curtailment
+ * and the curtailment hook) and colocation NOI per facility MW (rent factor and escalation for
+ * lease year `lease_year` = 0, 1, ...; power if not passed through). */
 double wm_plan_mining_usd_per_mw_day(const wm_plan_site *s, const wm_plan_hooks *h, const wm_scenario_day *d,
                                      double eff_j_per_th);
-double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day *d);
+double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day *d, int lease_year);
+/* Resale value of the fleet on one facility MW: TH/s * new price * (1 - decline)^age. */
+double wm_plan_fleet_value_usd_per_mw(const wm_plan_site *s, double eff_j_per_th, double age_years);
 
 #endif

@@ -33,15 +33,26 @@ static const wm_param site_table[] = {
     {"uptime", "uptime", N_, "", 0.97, 0.01, 1, NULL, "mining uptime"},
     {"pool-fee", "pool_fee", N_, "", 0.02, 0, 0.5, NULL, "pool fee (FPPS)"},
     {"power-adder", "power_adder_usd_per_mwh", N_, "USD/MWh", 5, -100, 1000, NULL, "delivery and fees on top of the simulated wholesale price"},
-    {"mining-opex", "mining_opex_usd_per_mw_year", N_, "USD/MW/yr", 150000, 0, 1e7, NULL, "non-power opex of mining"},
+    {"mining-fixed-opex", "mining_fixed_opex_usd_per_mw_year", N_, "USD/MW/yr", 50000, 0, 1e7, NULL, "site staff, insurance, land: paid while a fleet is installed, even idle"},
+    {"mining-var-opex", "mining_var_opex_usd_per_mwh", N_, "USD/MWh", 5, 0, 1000, NULL, "maintenance and repairs per MWh actually mined"},
     {"no-curtail", "no_curtail", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "keep mining on days when it loses money"},
-    {"refresh-years", "refresh_every_years", I_, "yr", 0, 0, 15, NULL, "replace the ASICs every N years (0 = never)"},
+    {"no-fleet-policy", "no_fleet_policy", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "keep the fleet whatever happens (no quarterly sell / buy / replace)"},
+    {"fleet-age", "fleet_age_years", N_, "yr", 2, 0, 30, NULL, "age of the installed ASICs at the start"},
+    {"asic-value-decline", "asic_value_decline_per_year", N_, "1/yr", 0.35, 0, 0.99, NULL, "resale value of an ASIC = new price x (1 - this)^age"},
+    {"refresh-years", "refresh_every_years", I_, "yr", 3, 0, 15, NULL, "replace the ASICs once they are this old and the new generation pays (0 = never buy)"},
     {"refresh-usd-per-th", "refresh_usd_per_th", N_, "USD/TH", 15, 0, 1000, NULL, "price of new hashrate"},
-    {"colo-capex", "colo_capex_usd_per_mw_it", N_, "USD/MW", 9e6, 0, 1e8, NULL, "conversion capex per MW of IT"},
+    {"refresh-eff", "refresh_eff_j_per_th", N_, "J/TH", 13.5, 5, 200, NULL, "newest generation at the start (S21 XP = 13.5)"},
+    {"refresh-eff-gain", "refresh_eff_gain_per_year", N_, "1/yr", 0.21, 0, 0.9, NULL, "yearly fall of the newest J/TH"},
+    {"refresh-payback", "refresh_payback_years", N_, "yr", 2, 0.1, 20, NULL, "buy only if the trailing margin gain repays the net price within this"},
+    {"colo-capex", "colo_capex_usd_per_mw_it", N_, "USD/MW", 9e6, 0, 1e8, NULL, "fit-out capex per MW of IT"},
+    {"colo-tenant-capex", "colo_tenant_capex_share", N_, "", 0.8, 0, 1, NULL, "share of the fit-out funded by the tenant"},
     {"colo-lead", "colo_lead_months", N_, "months", 12, 0, 60, NULL, "decision to first rent; the MW earn nothing meanwhile"},
-    {"colo-rent", "colo_rent_usd_per_kw_month", N_, "USD/kW-month", 130, 0, 2000, NULL, "rent per kW of IT"},
+    {"colo-rent", "colo_rent_usd_per_kw_month", N_, "USD/kW-month", 121.5, 0, 2000, NULL, "rent per kW of IT, first lease year"},
+    {"colo-escalator", "colo_escalator_per_year", N_, "1/yr", 0, -0.2, 0.2, NULL, "yearly step-up of the rent"},
+    {"colo-term", "colo_term_years", N_, "yr", 12, 1, 50, NULL, "lease term: no rent after it"},
     {"colo-noi", "colo_noi_margin", N_, "", 0.82, 0, 1, NULL, "net operating income / rent"},
-    {"pue-ai", "pue_ai", N_, "", 1.3, 1, 3, NULL, "facility/IT power of the AI hall"},
+    {"colo-landlord-power", "colo_landlord_power", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "the landlord pays the hall's power (default: passed through to the tenant)"},
+    {"pue-ai", "pue_ai", N_, "", 1.4, 1, 3, NULL, "facility/IT power of the AI hall"},
     {"colo-terminal", "colo_terminal_noi_multiple", N_, "", 0, 0, 50, NULL, "hall value at the horizon as a multiple of the last year's NOI (0 = none)"},
     {"grid", "grid_steps", I_, "", 10, 1, 30, NULL, "X = site MW x k / grid"},
     {"max-cvar", "max_cvar_usd", N_, "USD", 0, 0, 1e12, NULL, "risk limit: CVaR 5% of NPV (loss) at most this (0 = none)"},
@@ -54,7 +65,15 @@ static const wm_param site_table[] = {
     {"replay-from", "replay_from_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history replay: price every strategy on the real days from this date (YYYY-MM-DD)"},
     {"replay-to", "replay_to_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "last day of the history replay (default: 3 years later)"},
     {"data", "data_dir", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history directory for the replay (default $WM_SHARED/data or ../shared/data)"},
+    {"out", "out_dir", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "write report.html, results.json, CSV tables and results.xlsx into this directory (implies --stress, a 2023 dispatch heat map and a history replay)"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
+};
+enum {
+    O_SITE_MW, O_YEARS, O_DISCOUNT, O_EFF, O_PUE_MINING, O_UPTIME, O_POOL_FEE, O_ADDER, O_FIXED_OPEX, O_VAR_OPEX,
+    O_NO_CURTAIL, O_NO_POLICY, O_FLEET_AGE, O_VALUE_DECLINE, O_REFRESH_YEARS, O_REFRESH_USD, O_REFRESH_EFF,
+    O_REFRESH_GAIN, O_REFRESH_PAYBACK, O_COLO_CAPEX, O_COLO_TENANT, O_COLO_LEAD, O_COLO_RENT, O_COLO_ESC, O_COLO_TERM,
+    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_PUE_AI, O_COLO_TERMINAL, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
+    O_STRESS, O_OWN_AI, O_INTRADAY, O_REPLAY_FROM, O_REPLAY_TO, O_DATA, O_OUT
 };
 #undef N_
 #undef I_
@@ -173,50 +192,63 @@ int cmd_plan(int argc, char **argv)
             th += site->fleets[f].count * site->fleets[f].asic->hashrate_th_s;
             fac_mw += site->fleets[f].facility_mw;
         }
-        if (!v[0].set)
-            v[0].num = site->interconnect_mw;
-        if (!v[3].set && th > 0)
-            v[3].num = it_w / th;
-        if (!v[4].set && it_w > 0)
-            v[4].num = fac_mw * 1e6 / it_w;
-        if (!v[6].set)
-            v[6].num = site->pool_fee;
-        if (!v[7].set && site->energy_type == WM_ENERGY_INDEX)
-            v[7].num = site->adder_usd_per_mwh;
+        if (!v[O_SITE_MW].set)
+            v[O_SITE_MW].num = site->interconnect_mw;
+        if (!v[O_EFF].set && th > 0)
+            v[O_EFF].num = it_w / th;
+        if (!v[O_PUE_MINING].set && it_w > 0)
+            v[O_PUE_MINING].num = fac_mw * 1e6 / it_w;
+        if (!v[O_POOL_FEE].set)
+            v[O_POOL_FEE].num = site->pool_fee;
+        if (!v[O_ADDER].set && site->energy_type == WM_ENERGY_INDEX)
+            v[O_ADDER].num = site->adder_usd_per_mwh;
         snprintf(site_name, sizeof site_name, "%s", site->name);
         free(site);
     }
-    s.site_mw = v[0].num;
-    s.years = (int)v[1].num;
-    s.discount_rate = v[2].num;
-    s.eff_j_per_th = v[3].num;
-    s.pue_mining = v[4].num;
-    s.uptime = v[5].num;
-    s.pool_fee = v[6].num;
-    s.power_adder_usd_per_mwh = v[7].num;
-    s.mining_opex_usd_per_mw_year = v[8].num;
-    s.curtail_daily = v[9].num == 0;
-    s.refresh_every_years = (int)v[10].num;
-    s.refresh_usd_per_th = v[11].num;
-    s.colo_capex_usd_per_mw_it = v[12].num;
-    s.colo_lead_months = v[13].num;
-    s.colo_rent_usd_per_kw_month = v[14].num;
-    s.colo_noi_margin = v[15].num;
-    s.pue_ai = v[16].num;
-    s.colo_terminal_noi_multiple = v[17].num;
-    s.grid_steps = (int)v[18].num;
-    s.max_cvar_usd = v[19].num;
-    uint64_t paths = (uint64_t)v[20].num, seed = (uint64_t)v[21].num;
-    int threads = (int)v[22].num;
-    bool stress = v[23].num != 0, own_ai = v[24].num != 0;
-    bool intraday = v[25].num != 0;
-    char replay_from[32] = "", replay_to[32] = "", data_dir[1024] = "";
-    if (v[26].str)
-        snprintf(replay_from, sizeof replay_from, "%s", v[26].str);
-    if (v[27].str)
-        snprintf(replay_to, sizeof replay_to, "%s", v[27].str);
-    if (v[28].str && v[28].str[0]) {
-        snprintf(data_dir, sizeof data_dir, "%s", v[28].str);
+    s.site_mw = v[O_SITE_MW].num;
+    s.years = (int)v[O_YEARS].num;
+    s.discount_rate = v[O_DISCOUNT].num;
+    s.eff_j_per_th = v[O_EFF].num;
+    s.pue_mining = v[O_PUE_MINING].num;
+    s.uptime = v[O_UPTIME].num;
+    s.pool_fee = v[O_POOL_FEE].num;
+    s.power_adder_usd_per_mwh = v[O_ADDER].num;
+    s.mining_fixed_opex_usd_per_mw_year = v[O_FIXED_OPEX].num;
+    s.mining_var_opex_usd_per_mwh = v[O_VAR_OPEX].num;
+    s.curtail_daily = v[O_NO_CURTAIL].num == 0;
+    s.fleet_policy = v[O_NO_POLICY].num == 0;
+    s.fleet_age_years = v[O_FLEET_AGE].num;
+    s.asic_value_decline_per_year = v[O_VALUE_DECLINE].num;
+    s.refresh_every_years = (int)v[O_REFRESH_YEARS].num;
+    s.refresh_usd_per_th = v[O_REFRESH_USD].num;
+    s.refresh_eff_j_per_th = v[O_REFRESH_EFF].num;
+    s.refresh_eff_gain = v[O_REFRESH_GAIN].num;
+    s.refresh_payback_years = v[O_REFRESH_PAYBACK].num;
+    s.colo_capex_usd_per_mw_it = v[O_COLO_CAPEX].num;
+    s.colo_tenant_capex_share = v[O_COLO_TENANT].num;
+    s.colo_lead_months = v[O_COLO_LEAD].num;
+    s.colo_rent_usd_per_kw_month = v[O_COLO_RENT].num;
+    s.colo_escalator_per_year = v[O_COLO_ESC].num;
+    s.colo_term_years = v[O_COLO_TERM].num;
+    s.colo_noi_margin = v[O_COLO_NOI].num;
+    s.colo_power_pass_through = v[O_COLO_LANDLORD_POWER].num == 0;
+    s.pue_ai = v[O_PUE_AI].num;
+    s.colo_terminal_noi_multiple = v[O_COLO_TERMINAL].num;
+    s.grid_steps = (int)v[O_GRID].num;
+    s.max_cvar_usd = v[O_MAX_CVAR].num;
+    uint64_t paths = (uint64_t)v[O_PATHS].num, seed = (uint64_t)v[O_SEED].num;
+    int threads = (int)v[O_THREADS].num;
+    bool stress = v[O_STRESS].num != 0, own_ai = v[O_OWN_AI].num != 0;
+    bool intraday = v[O_INTRADAY].num != 0;
+    char replay_from[32] = "", replay_to[32] = "", data_dir[1024] = "", out_dir[1024] = "";
+    if (v[O_REPLAY_FROM].str)
+        snprintf(replay_from, sizeof replay_from, "%s", v[O_REPLAY_FROM].str);
+    if (v[O_REPLAY_TO].str)
+        snprintf(replay_to, sizeof replay_to, "%s", v[O_REPLAY_TO].str);
+    if (v[O_OUT].str && v[O_OUT].str[0])
+        snprintf(out_dir, sizeof out_dir, "%s", v[O_OUT].str);
+    if (v[O_DATA].str && v[O_DATA].str[0]) {
+        snprintf(data_dir, sizeof data_dir, "%s", v[O_DATA].str);
     } else {
         const char *sh = getenv("WM_SHARED");
         snprintf(data_dir, sizeof data_dir, "%s/data", sh && *sh ? sh : "../shared");
@@ -295,6 +327,16 @@ int cmd_plan(int argc, char **argv)
     cli_str(&o, "curtailment", "curtailment",
             intraday ? "hourly, dispatch module on ERCOT LZ_WEST 2023 day shapes" : (s.curtail_daily ? "whole days" : "none"));
     print_strategies(&o, "strategies", out);
+    cli_section(&o, "fleet", "mining fleet policy (stay-mining MW, over paths)");
+    cli_str(&o, "policy", "policy",
+            s.fleet_policy ? "quarterly: sell when the trailing half-year misses the fixed opex; replace when it pays"
+                           : "keep the fleet");
+    cli_num(&o, "retired_share", "paths ending with the fleet sold", out->fleet_retired_share, 3, "");
+    cli_num(&o, "purchases_mean", "ASIC purchases per path", out->fleet_purchases_mean, 2, "");
+    if (!isnan(out->fleet_first_retire_year_mean))
+        cli_num(&o, "first_sale_year_mean", "first sale, mean over paths that sold", out->fleet_first_retire_year_mean,
+                2, "yr");
+    cli_section(&o, NULL, NULL);
     if (out->recommended >= 0) {
         const wm_plan_result *r = &out->r[out->recommended];
         cli_section(&o, "recommended", "recommended (best mean NPV within the risk limit)");

@@ -25,23 +25,46 @@ static void test_daily_margins(void **state)
     d.hashprice_usd_per_ph_day = 50;
     d.power_usd_per_mwh = 40;
     d.colo_rent_factor = 1;
-    /* 1 facility MW at PUE 1.05 and 17.5 J/TH holds 1e6/1.05/17.5 TH/s */
+    /* 1 facility MW at PUE 1.05 and 17.5 J/TH holds 1e6/1.05/17.5 TH/s; power, adder and the
+     * $5/MWh maintenance are paid per MWh run, the fixed opex every day */
     double ph = 1e6 / 1.05 / 17.5 / 1000.0;
-    double want = ph * 50 - ph * wm_btc_hashcost_usd_per_ph_day(17.5, 45, 1.05) - 150000.0 / 365;
+    double want = ph * 50 - ph * wm_btc_hashcost_usd_per_ph_day(17.5, 40 + 5 + 5, 1.05) - 50000.0 / 365;
     assert_near_rel(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5), want, 1e-12);
-    /* a losing day is curtailed: only the opex remains */
+    /* a losing day is curtailed: no power, no maintenance, only the fixed opex remains */
     d.power_usd_per_mwh = 500;
-    assert_near_rel(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5), -150000.0 / 365, 1e-12);
+    assert_near_rel(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5), -50000.0 / 365, 1e-12);
     s.curtail_daily = false;
-    assert_true(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5) < -150000.0 / 365);
-    /* colocation: 1 MW facility at PUE 1.3 = 769 kW IT at $130/kW-month, 82% NOI */
-    assert_near_rel(wm_plan_colo_usd_per_mw_day(&s, &d), 1000.0 / 1.3 * 130 * 12 / 365 * 0.82, 1e-12);
-    d.colo_rent_factor = 0; /* vacant */
-    assert_true(wm_plan_colo_usd_per_mw_day(&s, &d) == 0);
+    assert_true(wm_plan_mining_usd_per_mw_day(&s, NULL, &d, 17.5) < -50000.0 / 365);
+    /* colocation: 1 MW facility at PUE 1.4 = 714 kW IT at $121.5/kW-month, 82% NOI */
+    assert_near_rel(wm_plan_colo_usd_per_mw_day(&s, &d, 0), 1000.0 / 1.4 * 121.5 * 12 / 365 * 0.82, 1e-12);
+    s.colo_escalator_per_year = 0.03; /* third lease year: two step-ups */
+    assert_near_rel(wm_plan_colo_usd_per_mw_day(&s, &d, 2), 1000.0 / 1.4 * 121.5 * 1.03 * 1.03 * 12 / 365 * 0.82,
+                    1e-12);
+    s.colo_power_pass_through = false; /* the landlord buys the hall's 24 MWh a day */
+    assert_near_rel(wm_plan_colo_usd_per_mw_day(&s, &d, 2),
+                    1000.0 / 1.4 * 121.5 * 1.03 * 1.03 * 12 / 365 * 0.82 - 24 * (500 + 5), 1e-12);
+    d.colo_rent_factor = 0; /* vacant: no rent, no load */
+    assert_true(wm_plan_colo_usd_per_mw_day(&s, &d, 0) == 0);
+    /* resale value: TH/s x $15 x 0.65^2 */
+    assert_near_rel(wm_plan_fleet_value_usd_per_mw(&s, 17.5, 2), 1e6 / 1.05 / 17.5 * 15 * 0.65 * 0.65, 1e-12);
 }
 
-/* With every source of randomness off, each strategy's NPV is one number: recompute it from
- * the projection with the same per-day margins, year sums and discounting. */
+/* Mining rows of a fleet kept whatever happens: day margins summed by year, resale at the end. */
+static void mining_rows(const wm_plan_site *s, const wm_scenario_day *d, int years, double *m)
+{
+    for (int y = 0; y <= years; y++)
+        m[y] = 0;
+    for (int i = 0; i < years * 365; i++)
+        m[i / 365 + 1] += wm_plan_mining_usd_per_mw_day(s, NULL, &d[i], s->eff_j_per_th);
+    m[years] += wm_plan_fleet_value_usd_per_mw(s, s->eff_j_per_th, s->fleet_age_years + years);
+}
+
+/* With every source of randomness off, each strategy's NPV is one number. Colocation: the lease
+ * cash flows by hand (not through the planner's day function): 100 facility MW / PUE 1.4 =
+ * 71.43 MW IT; 12-month lead = 365 days without rent; then rent x 12 x NOI per kW-year with a 3%
+ * step-up each lease year; a 3-year term ends the rent after year 4; the landlord pays 20% of
+ * $9M/MW IT at t = 0 and sells the converted MW's ASICs (2 years old) at t = 0. Mining with the
+ * fleet kept: the same day margins and the resale value at the horizon. */
 static void test_zero_vol_npv(void **state)
 {
     (void)state;
@@ -52,6 +75,9 @@ static void test_zero_vol_npv(void **state)
     wm_plan_site_defaults(&s);
     s.years = 5;
     s.grid_steps = 4;
+    s.fleet_policy = false;
+    s.colo_escalator_per_year = 0.03;
+    s.colo_term_years = 3;
     wm_plan_out *o = malloc(sizeof *o);
     assert_non_null(o);
     assert_int_equal(wm_plan_run(&p, &s, NULL, 9, 40, 2, o, NULL), WM_OK);
@@ -60,26 +86,72 @@ static void test_zero_vol_npv(void **state)
     wm_scenario_day *d = malloc((size_t)nd * sizeof *d);
     assert_non_null(d);
     assert_int_equal(wm_scenario_project(&p, nd, d), WM_OK);
-    double m[6] = {0}, c[6] = {0};
-    for (int i = 0; i < nd; i++) {
-        m[i / 365 + 1] += wm_plan_mining_usd_per_mw_day(&s, NULL, &d[i], s.eff_j_per_th);
-        if (i >= 12 * 30.4375)
-            c[i / 365 + 1] += wm_plan_colo_usd_per_mw_day(&s, &d[i]);
-    }
+    double m[6];
+    mining_rows(&s, d, 5, m);
+    double it_kw = 1000.0 / 1.4, th = 1e6 / 1.05 / 17.5, salvage = th * 15 * 0.65 * 0.65;
+    double lease[6] = {salvage, 0, 0, 0, 0, 0}; /* per facility MW */
+    for (int y = 2; y <= 4; y++)
+        lease[y] = it_kw * 121.5 * pow(1.03, y - 2) * 12 * 0.82;
     for (size_t k = 0; k < o->n; k++) {
         double x = o->r[k].x_mw, f[6];
         for (int y = 0; y < 6; y++)
-            f[y] = (100 - x) * m[y] + x * c[y];
-        f[0] -= x / 1.3 * 9e6;
+            f[y] = (100 - x) * m[y] + x * lease[y];
+        f[0] -= x / 1.4 * 9e6 * (1 - 0.8);
         double want = wm_finance_npv(f, 6, 0.12);
         assert_near_rel(o->r[k].npv.mean, want, 1e-9);
         assert_near_rel(o->r[k].npv.p5, want, 1e-9);
         assert_near_rel(o->r[k].npv.p95, want, 1e-9);
         assert_true(o->r[k].npv.p_negative == (want < 0 ? 1.0 : 0.0));
     }
+    /* all colocation, written out: NPV = -capex + salvage + sum of the lease years discounted */
+    double all = -100 / 1.4 * 9e6 * 0.2 + 100 * salvage;
+    for (int y = 2; y <= 4; y++)
+        all += 100 * it_kw * 121.5 * pow(1.03, y - 2) * 12 * 0.82 / pow(1.12, y);
+    assert_near_rel(o->r[4].npv.mean, all, 1e-9);
     assert_true(isnan(o->r[0].irr_median)); /* staying has no investment */
     free(d);
     free(o);
+}
+
+/* The fleet policy on a deterministic path whose hashprice falls (zero randomness): without
+ * purchases the fleet is sold once its trailing half-year no longer covers the fixed opex;
+ * from then on the mining MW earn nothing and cost nothing, which beats keeping it. */
+static void test_fleet_retires(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_scenario_zero_vol(&p);
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 12;
+    s.grid_steps = 1;
+    s.refresh_every_years = 0;
+    s.eff_j_per_th = 30; /* an old fleet */
+    wm_plan_out *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 1, 24, 1, a, NULL), WM_OK);
+    assert_true(a->fleet_retired_share == 1.0);
+    assert_true(a->fleet_purchases_mean == 0.0);
+    int ry = (int)a->fleet_first_retire_year_mean + 1; /* the year of the sale */
+    assert_true(ry >= 1 && ry < 12);
+    for (int y = ry + 1; y <= 12; y++)
+        assert_true(a->r[0].cf_mean[y] == 0.0);
+    assert_true(a->r[0].cf_mean[ry - 1 > 0 ? ry - 1 : 1] != 0.0);
+    s.fleet_policy = false;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 1, 24, 1, b, NULL), WM_OK);
+    assert_true(a->r[0].npv.mean > b->r[0].npv.mean);
+    assert_true(b->fleet_retired_share == 0.0);
+    /* a cheap new generation with a long payback allowance is bought */
+    s.fleet_policy = true;
+    s.refresh_every_years = 1;
+    s.refresh_usd_per_th = 1;
+    s.refresh_payback_years = 10;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 1, 24, 1, b, NULL), WM_OK);
+    assert_true(b->fleet_purchases_mean >= 1.0);
+    free(a);
+    free(b);
 }
 
 static double const_ai(void *ctx, const wm_scenario_day *d)
@@ -100,6 +172,7 @@ static void test_own_ai_hook(void **state)
     wm_plan_site_defaults(&s);
     s.years = 4;
     s.grid_steps = 2;
+    s.fleet_policy = false;
     double margin = 30000;
     wm_plan_hooks h = {NULL, const_ai, &margin};
     wm_plan_out *o = malloc(sizeof *o);
@@ -111,12 +184,10 @@ static void test_own_ai_hook(void **state)
     wm_scenario_day *d = malloc((size_t)nd * sizeof *d);
     assert_non_null(d);
     assert_int_equal(wm_scenario_project(&p, nd, d), WM_OK);
-    double m[5] = {0}, a[5] = {0};
-    for (int i = 0; i < nd; i++) {
-        m[i / 365 + 1] += wm_plan_mining_usd_per_mw_day(&s, NULL, &d[i], s.eff_j_per_th);
-        if (i >= 12 * 30.4375)
-            a[i / 365 + 1] += margin;
-    }
+    double m[5], a[5] = {wm_plan_fleet_value_usd_per_mw(&s, s.eff_j_per_th, 2), 0, 0, 0, 0};
+    mining_rows(&s, d, 4, m);
+    for (int i = 365; i < nd; i++) /* 12-month lead = 365 days */
+        a[i / 365 + 1] += margin;
     for (size_t k = 3; k < 5; k++) {
         double x = o->r[k].x_mw, f[5];
         for (int y = 0; y < 5; y++)
@@ -213,6 +284,7 @@ static void test_replay(void **state)
     wm_plan_site s;
     wm_plan_site_defaults(&s);
     s.grid_steps = 1;
+    s.fleet_policy = false;
     int nd = 2 * 365 + 10; /* two whole years priced, the rest ignored */
     wm_scenario_day *d = calloc((size_t)nd, sizeof *d);
     assert_non_null(d);
@@ -225,15 +297,13 @@ static void test_replay(void **state)
     assert_int_equal(wm_plan_replay(&s, NULL, d, nd, &o, NULL), WM_OK);
     assert_int_equal(o.n, 2);
     assert_int_equal(o.paths, 1);
-    double m[3] = {0}, c[3] = {0};
-    for (int i = 0; i < 730; i++) {
-        m[i / 365 + 1] += wm_plan_mining_usd_per_mw_day(&s, NULL, &d[i], s.eff_j_per_th);
-        if (i >= 12 * 30.4375)
-            c[i / 365 + 1] += wm_plan_colo_usd_per_mw_day(&s, &d[i]);
-    }
+    double m[3], c[3] = {wm_plan_fleet_value_usd_per_mw(&s, s.eff_j_per_th, 2), 0, 0};
+    mining_rows(&s, d, 2, m);
+    for (int i = 365; i < 730; i++)
+        c[i / 365 + 1] += wm_plan_colo_usd_per_mw_day(&s, &d[i], (i - 365) / 365);
     double f0[3] = {100 * m[0], 100 * m[1], 100 * m[2]};
     assert_near_rel(o.r[0].npv.mean, wm_finance_npv(f0, 3, 0.12), 1e-12);
-    double f1[3] = {100 * c[0] - 100 / 1.3 * 9e6, 100 * c[1], 100 * c[2]};
+    double f1[3] = {100 * c[0] - 100 / 1.4 * 9e6 * 0.2, 100 * c[1], 100 * c[2]};
     assert_near_rel(o.r[1].npv.mean, wm_finance_npv(f1, 3, 0.12), 1e-12);
     wm_err e;
     assert_int_equal(wm_plan_replay(&s, NULL, d, 100, &o, &e), WM_EINVAL);
@@ -282,7 +352,8 @@ static void test_curtail_table(void **state)
     s.uptime = 1;
     s.pool_fee = 0;
     s.power_adder_usd_per_mwh = 0;
-    s.mining_opex_usd_per_mw_year = 0;
+    s.mining_fixed_opex_usd_per_mw_year = 0;
+    s.mining_var_opex_usd_per_mwh = 0;
     wm_plan_hooks h = {wm_plan_curtail_value, NULL, c};
     d.shape = 0;
     d.power_usd_per_mwh = 30;
@@ -319,6 +390,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_daily_margins),
         cmocka_unit_test(test_zero_vol_npv),
+        cmocka_unit_test(test_fleet_retires),
         cmocka_unit_test(test_own_ai_hook),
         cmocka_unit_test(test_threads_limit_frontier),
         cmocka_unit_test(test_stress_common_numbers),
