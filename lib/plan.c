@@ -350,6 +350,13 @@ done:
 wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
                       uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err)
 {
+    return wm_plan_run_progress(scn, site, hooks, seed, paths, threads, NULL, NULL, out, err);
+}
+
+wm_status wm_plan_run_progress(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
+                               uint64_t seed, uint64_t paths, int threads, wm_sim_progress_fn progress,
+                               void *progress_ctx, wm_plan_out *out, wm_err *err)
+{
     wm_status st = wm_plan_site_check(site, err);
     if (st != WM_OK)
         return st;
@@ -370,6 +377,8 @@ wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, c
     c.nout = nrow;
     c.path_fn = reduce_path;
     c.ctx = &ctx;
+    c.progress = progress;
+    c.progress_ctx = progress_ctx;
     st = wm_sim_run(&c, rows, err);
     if (st == WM_OK) {
         memset(out, 0, sizeof *out);
@@ -611,4 +620,74 @@ double wm_plan_curtail_value(void *ctx, const wm_scenario_day *d, double breakev
         val = v[lo] + w * (v[hi] - v[lo]);
     }
     return level * val * 24.0 / c->hours[i];
+}
+
+/* ---- dispatch map of a real year (report) ---- */
+wm_status wm_plan_dispatch_map(const wm_series *hs, int col, int64_t tz, const wm_plan_site *s,
+                               const wm_scenario_day *days, int ndays, int64_t hist_t0, int max_days,
+                               int64_t *day_t, double *price, unsigned char *on, double *breakeven, int *n_out,
+                               wm_err *err)
+{
+    *n_out = 0;
+    size_t n = wm_series_len(hs);
+    const int64_t *t = wm_series_times(hs);
+    const double *v = wm_series_values(hs, (size_t)col);
+    wm_dispatch_ws *ws = NULL;
+    wm_status st = wm_dispatch_ws_new(24, 1, 0, &ws);
+    if (st != WM_OK)
+        return st;
+    double th_per_mw = 1e6 / s->pue_mining / s->eff_j_per_th;
+    double var = s->power_adder_usd_per_mwh + s->mining_var_opex_usd_per_mwh;
+    for (size_t i = 0; i < n && st == WM_OK && *n_out < max_days;) {
+        int64_t lt = t[i] + tz, key = (lt >= 0 ? lt : lt - 86399) / 86400;
+        double buy[24], cap[24];
+        int h = 0;
+        bool ok = true;
+        size_t j = i;
+        for (; j < n; j++) {
+            int64_t lj = t[j] + tz;
+            if ((lj >= 0 ? lj : lj - 86399) / 86400 != key)
+                break;
+            int hour = (int)((lj - key * 86400) / 3600);
+            if (hour != h || h >= 24 || isnan(v[j]))
+                ok = false;
+            else
+                buy[h++] = v[j];
+        }
+        i = j;
+        int64_t di = (key * 86400 - hist_t0) / 86400;
+        if (!ok || h != 24 || di < 0 || di >= ndays)
+            continue;
+        double rev = th_per_mw / 1000.0 * days[di].hashprice_usd_per_ph_day * s->uptime * (1.0 - s->pool_fee);
+        double b = rev / (24.0 * s->uptime) - var;
+        for (int k = 0; k < 24; k++)
+            cap[k] = 1.0;
+        wm_dispatch_problem pr;
+        memset(&pr, 0, sizeof pr);
+        pr.n = 24;
+        pr.dt_h = 1.0;
+        pr.buy = buy;
+        pr.cap_mw = cap;
+        pr.ngroups = 1;
+        pr.group[0].name = "asic";
+        pr.group[0].kind = WM_LOAD_FLEX;
+        pr.group[0].max_mw = 1.0;
+        pr.group[0].min_on = pr.group[0].min_off = 1;
+        pr.group[0].value_usd_per_mwh = b;
+        if ((st = wm_dispatch_solve(&pr, ws, err)) != WM_OK)
+            break;
+        const double *x = wm_dispatch_power(ws, 0);
+        int d = *n_out;
+        day_t[d] = key * 86400;
+        breakeven[d] = b;
+        for (int k = 0; k < 24; k++) {
+            price[d * 24 + k] = buy[k];
+            on[d * 24 + k] = x[k] > 0.5;
+        }
+        (*n_out)++;
+    }
+    wm_dispatch_ws_free(ws);
+    if (st == WM_OK && *n_out == 0)
+        st = wm_err_set(err, WM_EINVAL, "dispatch map", 0, 0, "no whole local day of hourly prices with a history day");
+    return st;
 }

@@ -111,6 +111,22 @@ typedef struct wm_plan_out {
 /* Run: simulate `paths` paths of the scenario over site->years and price every strategy. */
 wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
                       uint64_t seed, uint64_t paths, int threads, wm_plan_out *out, wm_err *err);
+/* The same with a progress callback (sim.h: serialized, may cancel -> WM_ECANCELLED). */
+wm_status wm_plan_run_progress(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,
+                               uint64_t seed, uint64_t paths, int threads, wm_sim_progress_fn progress,
+                               void *progress_ctx, wm_plan_out *out, wm_err *err);
+
+/* Dispatch map of a real year (the report's heat map): days are local standard days at UTC
+ * offset tz_offset_s (ERCOT: -6 h, CST without DST); a day needs 24 hourly prices and a history
+ * day (days[], days[0] starting at UTC day hist_t0) for its hashprice. Per day the mining fleet's
+ * break-even wholesale price B = revenue / (24 uptime) - adder - variable opex (site J/TH, PUE,
+ * pool fee) and the dispatch module's optimal schedule of 1 MW of ASICs valued at B against the
+ * hourly prices (wm_dispatch_solve): on[d*24 + h] = 1 mining, 0 curtailed. Writes at most
+ * max_days days: day_t (local midnight as a UTC time of the same date), price[d*24+h], on, B. */
+wm_status wm_plan_dispatch_map(const wm_series *hourly, int col, int64_t tz_offset_s, const wm_plan_site *site,
+                               const wm_scenario_day *days, int ndays, int64_t hist_t0, int max_days,
+                               int64_t *day_t, double *price, unsigned char *on, double *breakeven, int *n_out,
+                               wm_err *err);
 
 /* Intraday curtailment value from the dispatch module, precomputed per real day shape (the
  * hourly prices of a day divided by their mean, from a real year of hourly prices). For one MW

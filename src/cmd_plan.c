@@ -8,19 +8,28 @@
  * --own-ai adds own GPU cloud on X MW (lib/aiecon's margin plugged into the planner's hook);
  * --intraday values hourly curtailment with the dispatch module on real day shapes.
  * An optional SITE.yaml (lib/site) gives the interconnect, fleets, pool fee and contract adder.
+ * --out DIR writes the report (lib/report: report.html, results.json, CSV tables, results.xlsx)
+ * with the stress tests, a history replay (default 2023-2025) and the 2023 dispatch heat map.
+ * A progress bar goes to stderr when it is a terminal and the run lasts over half a second.
  * Not yet here: a `plan:` section in the site file, token serving / training as own-AI modes,
- * hybrids of colocation and own AI, the HTML/CSV/XLSX report. */
+ * hybrids of colocation and own AI. */
 #include "aiecon.h"
 #include "backtest.h"
 #include "cli.h"
 #include "commands.h"
 #include "plan.h"
+#include "report.h"
 #include "series.h"
 #include "site.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define N_ WM_PARAM_NUM
 #define I_ WM_PARAM_INT
@@ -145,6 +154,52 @@ static double own_ai_hook(void *c, const wm_scenario_day *d)
 static double curtail_hook(void *c, const wm_scenario_day *d, double breakeven)
 {
     return wm_plan_curtail_value(((hook_ctx *)c)->ct, d, breakeven);
+}
+
+/* Progress bar on stderr when it is a terminal: one line redrawn in place, per Monte Carlo run
+ * (base and each stress test), throttled to whole percent steps. */
+typedef struct progress_ctx {
+    bool tty;
+    int run, total_runs;
+    const char *what;
+    int last_pct;
+    bool drawn;
+    struct timespec t0; /* nothing is drawn during the first half second (short runs stay quiet) */
+} progress_ctx;
+
+static bool progress_cb(void *vctx, uint64_t done, uint64_t total)
+{
+    progress_ctx *p = vctx;
+    if (!p->tty || total == 0)
+        return true;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!p->drawn && (double)(now.tv_sec - p->t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - p->t0.tv_nsec) < 0.5)
+        return true;
+    int pct = (int)(100 * (double)done / (double)total);
+    int overall = (int)(100 * ((double)p->run + (double)done / (double)total) / p->total_runs);
+    if (p->drawn && pct == p->last_pct)
+        return true;
+    p->last_pct = pct;
+    p->drawn = true;
+    char bar[41];
+    int fill = overall * 40 / 100;
+    for (int i = 0; i < 40; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[40] = 0;
+    fprintf(stderr, "\r%s [%s] %3d%%  run %d/%d, %llu/%llu paths ", p->what, bar, overall, p->run + 1, p->total_runs,
+            (unsigned long long)done, (unsigned long long)total);
+    fflush(stderr);
+    return true;
+}
+
+static void progress_end(progress_ctx *p)
+{
+    if (p->tty && p->drawn) {
+        fprintf(stderr, "\r%*s\r", 100, "");
+        fflush(stderr);
+    }
+    p->drawn = false;
 }
 
 int cmd_plan(int argc, char **argv)
@@ -301,19 +356,128 @@ int cmd_plan(int argc, char **argv)
         }
     }
     const wm_plan_hooks *hk = own_ai || intraday ? &hooks : NULL;
-    wm_plan_out *out = malloc(sizeof *out);
-    if (!out) {
-        wm_plan_curtail_free(hc.ct);
-        return cli_error(prog, WM_ENOMEM, NULL);
+    bool want_out = out_dir[0] != 0;
+    if (want_out) {
+        /* fail before a long run if the directory cannot be made */
+        if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+            st = wm_err_set(&err, WM_EIO, out_dir, 0, 0, "cannot create the output directory: %s", strerror(errno));
+            wm_plan_curtail_free(hc.ct);
+            return cli_error(prog, st, &err);
+        }
+        stress = true;
+        if (!replay_from[0]) { /* the report always shows a replay: the last three whole years of data */
+            snprintf(replay_from, sizeof replay_from, "2023-01-01");
+            snprintf(replay_to, sizeof replay_to, "2025-12-31");
+        }
     }
-    st = wm_plan_run(&scn, &s, hk, seed, paths, threads, out, &err);
-    if (st != WM_OK) {
-        free(out);
-        wm_plan_curtail_free(hc.ct);
-        return cli_error(prog, st, &err);
-    }
+    struct timespec t_start;
+    clock_gettime(CLOCK_MONOTONIC, &t_start);
+    progress_ctx pg = {isatty(STDERR_FILENO) != 0, 0, 0, "simulating", -1, false, t_start};
+    int nruns = 1 + (stress ? WM_STRESS_COUNT : 0);
+    pg.total_runs = nruns;
+    wm_plan_out *out = malloc(sizeof *out), *ro = NULL, *so[WM_STRESS_COUNT] = {NULL};
+    wm_scenario_day *days = NULL, *mdays = NULL;
+    double *cum = NULL, *mprice = NULL, *mbe = NULL;
+    int64_t *mday_t = NULL;
+    unsigned char *mon = NULL;
+    int nd = 0, map_nd = 0;
+    int64_t t0 = 0, t1 = 0;
     cli_out o;
+    bool o_open = false;
+    int rc_out = CLI_FAIL;
+    if (!out) {
+        st = WM_ENOMEM;
+        goto fail;
+    }
+    st = wm_plan_run_progress(&scn, &s, hk, seed, paths, threads, progress_cb, &pg, out, &err);
+    if (st != WM_OK)
+        goto fail;
+    for (int k = 0; stress && k < WM_STRESS_COUNT; k++) {
+        pg.run = k + 1;
+        wm_scenario_params q = scn;
+        wm_plan_stress_apply((wm_plan_stress)k, &q);
+        if (!(so[k] = malloc(sizeof *so[k]))) {
+            st = WM_ENOMEM;
+            goto fail;
+        }
+        if ((st = wm_plan_run_progress(&q, &s, hk, seed, paths, threads, progress_cb, &pg, so[k], &err)) != WM_OK)
+            goto fail;
+    }
+    progress_end(&pg);
+    if (replay_from[0]) {
+        if (wm_parse_time(replay_from, &t0) != WM_OK || (replay_to[0] && wm_parse_time(replay_to, &t1) != WM_OK)) {
+            st = wm_err_set(&err, WM_EPARSE, "--replay-from/--replay-to", 0, 0, "expected dates YYYY-MM-DD");
+            goto fail;
+        }
+        if (!replay_to[0])
+            t1 = t0 + (int64_t)3 * 365 * 86400 - 86400;
+        wm_calibrate_files files;
+        wm_calibrate_in in;
+        int max = WM_PLAN_MAX_YEARS * 366;
+        days = malloc((size_t)max * sizeof *days);
+        ro = malloc(sizeof *ro);
+        st = !days || !ro ? WM_ENOMEM : wm_calibrate_load(data_dir, &files, &in, &err);
+        if (st == WM_OK) {
+            st = wm_backtest_history_days(&in, t0, t1, scn.power_level_usd_per_mwh, scn.gpu0_usd_per_gpu_hour,
+                                          scn.tokens0_usd_per_mtok, days, max, &nd, &err);
+            if (st == WM_OK && want_out) {
+                /* the dispatch heat map: ERCOT LZ_WEST 2023 in CST days, with the real hashprice of each day */
+                int64_t h0, h1;
+                wm_parse_time("2022-12-31", &h0);
+                wm_parse_time("2024-01-01", &h1);
+                int hmax = 400, hn = 0;
+                char path[1100];
+                snprintf(path, sizeof path, "%s/power/ercot_rtm_lz_hourly_2023.csv", data_dir);
+                wm_series_opts sop = {.tz = WM_TZ_US_CENTRAL};
+                wm_series *hs = NULL;
+                mdays = malloc((size_t)hmax * sizeof *mdays);
+                mday_t = malloc((size_t)hmax * sizeof *mday_t);
+                mprice = malloc((size_t)hmax * 24 * sizeof *mprice);
+                mon = malloc((size_t)hmax * 24);
+                mbe = malloc((size_t)hmax * sizeof *mbe);
+                st = !mdays || !mday_t || !mprice || !mon || !mbe ? WM_ENOMEM
+                                                                   : wm_backtest_history_days(&in, h0, h1, scn.power_level_usd_per_mwh,
+                                                                                              scn.gpu0_usd_per_gpu_hour,
+                                                                                              scn.tokens0_usd_per_mtok, mdays,
+                                                                                              hmax, &hn, &err);
+                if (st == WM_OK)
+                    st = wm_series_load(path, &sop, &hs, &err);
+                int col = st == WM_OK ? wm_series_col(hs, "LZ_WEST") : -1;
+                if (st == WM_OK && col < 0)
+                    st = wm_err_set(&err, WM_ENOTFOUND, path, 1, 0, "expected a column named 'LZ_WEST'");
+                if (st == WM_OK)
+                    st = wm_plan_dispatch_map(hs, col, -6 * 3600, &s, mdays, hn, h0, hmax, mday_t, mprice, mon, mbe,
+                                              &map_nd, &err);
+                wm_series_free(hs);
+            }
+            wm_calibrate_files_free(&files);
+        }
+        if (st == WM_OK)
+            st = wm_plan_replay(&s, hk, days, nd, ro, &err);
+        if (st != WM_OK)
+            goto fail;
+        if (want_out) { /* cumulative cash per real day of stay mining, half and all colocation (fleet kept) */
+            if (!(cum = malloc(3 * (size_t)nd * sizeof *cum))) {
+                st = WM_ENOMEM;
+                goto fail;
+            }
+            int lead = (int)lround(s.colo_lead_months * 365.0 / 12.0);
+            double v0 = wm_plan_fleet_value_usd_per_mw(&s, s.eff_j_per_th, s.fleet_age_years);
+            for (int k = 0; k < 3; k++) {
+                double x = s.site_mw * (k == 0 ? 0 : k == 1 ? (s.grid_steps / 2) : s.grid_steps) / s.grid_steps;
+                double acc = x * v0 - x / s.pue_ai * s.colo_capex_usd_per_mw_it * (1 - s.colo_tenant_capex_share);
+                for (int d = 0; d < nd; d++) {
+                    acc += (s.site_mw - x) * wm_plan_mining_usd_per_mw_day(&s, hk, &days[d], s.eff_j_per_th);
+                    if (d >= lead && d < lead + s.colo_term_years * 365)
+                        acc += x * wm_plan_colo_usd_per_mw_day(&s, &days[d], (d - lead) / 365);
+                    cum[(size_t)k * (size_t)nd + (size_t)d] = acc;
+                }
+            }
+        }
+    }
+
     cli_out_init(&o, co.json);
+    o_open = true;
     char d0[11];
     if (site_name[0]) {
         cli_str(&o, "site", "site", site_name);
@@ -324,8 +488,9 @@ int cmd_plan(int argc, char **argv)
     cli_str(&o, "start_date", "start", wm_fmt_date(scn.start_time, d0));
     cli_int(&o, "years", "horizon", s.years, "yr");
     cli_num(&o, "discount_rate_per_year", "discount rate", s.discount_rate, 3, "1/yr");
-    cli_str(&o, "curtailment", "curtailment",
-            intraday ? "hourly, dispatch module on ERCOT LZ_WEST 2023 day shapes" : (s.curtail_daily ? "whole days" : "none"));
+    const char *curt_text =
+        intraday ? "hourly, dispatch module on ERCOT LZ_WEST 2023 day shapes" : (s.curtail_daily ? "whole days" : "none");
+    cli_str(&o, "curtailment", "curtailment", curt_text);
     print_strategies(&o, "strategies", out);
     cli_section(&o, "fleet", "mining fleet policy (stay-mining MW, over paths)");
     cli_str(&o, "policy", "policy",
@@ -364,49 +529,16 @@ int cmd_plan(int argc, char **argv)
     } else {
         cli_note(&o, "no strategy meets the risk limit (--max-cvar)");
     }
-    if (replay_from[0]) {
-        int64_t t0, t1;
-        if (wm_parse_time(replay_from, &t0) != WM_OK || (replay_to[0] && wm_parse_time(replay_to, &t1) != WM_OK)) {
-            free(out);
-            cli_out_finish(&o);
-            wm_plan_curtail_free(hc.ct);
-            wm_err_set(&err, WM_EPARSE, "--replay-from/--replay-to", 0, 0, "expected dates YYYY-MM-DD");
-            cli_error(prog, WM_EPARSE, &err);
-            return CLI_USAGE;
-        }
-        if (!replay_to[0])
-            t1 = t0 + (int64_t)3 * 365 * 86400 - 86400;
-        wm_calibrate_files files;
-        wm_calibrate_in in;
-        int max = WM_PLAN_MAX_YEARS * 366, nd = 0;
-        wm_scenario_day *days = malloc((size_t)max * sizeof *days);
-        wm_plan_out *ro = malloc(sizeof *ro);
-        st = !days || !ro ? WM_ENOMEM : wm_calibrate_load(data_dir, &files, &in, &err);
-        if (st == WM_OK) {
-            st = wm_backtest_history_days(&in, t0, t1, scn.power_level_usd_per_mwh, scn.gpu0_usd_per_gpu_hour,
-                                          scn.tokens0_usd_per_mtok, days, max, &nd, &err);
-            wm_calibrate_files_free(&files);
-        }
-        if (st == WM_OK)
-            st = wm_plan_replay(&s, hk, days, nd, ro, &err);
-        if (st != WM_OK) {
-            free(days);
-            free(ro);
-            free(out);
-            cli_out_finish(&o);
-            wm_plan_curtail_free(hc.ct);
-            return cli_error(prog, st, &err);
-        }
-        char a[11], b[11], line[96];
+    char ra[11] = "", rb[11] = "";
+    if (ro) {
+        char line[96];
         cli_section(&o, "replay", "history replay: every strategy on the real days");
-        snprintf(line, sizeof line, "%s .. %s (%d whole years priced)", wm_fmt_date(t0, a), wm_fmt_date(t1, b),
+        snprintf(line, sizeof line, "%s .. %s (%d whole years priced)", wm_fmt_date(t0, ra), wm_fmt_date(t1, rb),
                  nd / 365);
         cli_str(&o, "period", "period", line);
         cli_num(&o, "power_usd_per_mwh", "power price held at", scn.power_level_usd_per_mwh, 2, "USD/MWh");
         print_strategies(&o, "strategies", ro);
         cli_section(&o, NULL, NULL);
-        free(days);
-        free(ro);
     }
     if (stress) {
         static const cli_col sc[] = {
@@ -415,29 +547,11 @@ int cmd_plan(int argc, char **argv)
             {"p_loss_mining", "P(loss) mine", 12, 3}, {"p_loss_colo", "P(loss) colo", 12, 3},
             {"recommended_colo_mw", "best colo MW", 12, 1},
         };
-        wm_plan_out *so = malloc(sizeof *so);
-        if (!so) {
-            free(out);
-            cli_out_finish(&o);
-            wm_plan_curtail_free(hc.ct);
-            return cli_error(prog, WM_ENOMEM, NULL);
-        }
         cli_table_begin(&o, "stress_tests", sc, 7);
         for (int k = -1; k < WM_STRESS_COUNT; k++) {
-            wm_scenario_params q = scn;
-            if (k >= 0)
-                wm_plan_stress_apply((wm_plan_stress)k, &q);
-            st = k < 0 ? WM_OK : wm_plan_run(&q, &s, hk, seed, paths, threads, so, &err);
-            if (st != WM_OK) {
-                free(so);
-                free(out);
-                cli_out_finish(&o);
-                wm_plan_curtail_free(hc.ct);
-                return cli_error(prog, st, &err);
-            }
-            const wm_plan_out *u = k < 0 ? out : so;
+            const wm_plan_out *u = k < 0 ? out : so[k];
             json_t *row = json_object();
-            size_t last = u->n - 1, half = (u->n - 1) / 2;
+            size_t last = (size_t)s.grid_steps, half = (size_t)s.grid_steps / 2;
             json_object_set_new(row, "stress", json_string(k < 0 ? "base" : wm_plan_stress_name((wm_plan_stress)k)));
             json_object_set_new(row, "npv_mining_musd", json_real(u->r[0].npv.mean / 1e6));
             json_object_set_new(row, "npv_half_musd", json_real(u->r[half].npv.mean / 1e6));
@@ -449,9 +563,60 @@ int cmd_plan(int argc, char **argv)
             cli_table_row(&o, row);
         }
         cli_table_end(&o);
-        free(so);
     }
+    if (want_out) {
+        struct timespec t_end;
+        clock_gettime(CLOCK_MONOTONIC, &t_end);
+        wm_report rep;
+        memset(&rep, 0, sizeof rep);
+        rep.site_name = site_name;
+        rep.site = &s;
+        rep.base = out;
+        rep.start_date = d0;
+        rep.curtailment = curt_text;
+        rep.run_seconds = (double)(t_end.tv_sec - t_start.tv_sec) + 1e-9 * (double)(t_end.tv_nsec - t_start.tv_nsec);
+        rep.nstress = WM_STRESS_COUNT;
+        for (int k = 0; k < WM_STRESS_COUNT; k++) {
+            rep.stress_name[k] = wm_plan_stress_name((wm_plan_stress)k);
+            rep.stress[k] = so[k];
+        }
+        rep.replay = ro;
+        rep.replay_from = ra;
+        rep.replay_to = rb;
+        rep.replay_ndays = nd;
+        rep.replay_t0 = t0;
+        for (int k = 0; k < 3; k++)
+            rep.replay_cum_usd[k] = cum + (size_t)k * (size_t)nd;
+        rep.map_ndays = map_nd;
+        rep.map_day_t = mday_t;
+        rep.map_price = mprice;
+        rep.map_on = mon;
+        rep.map_breakeven = mbe;
+        rep.map_label = "ERCOT LZ_WEST 2023, hours in CST (UTC-6)";
+        if ((st = wm_report_write(&rep, out_dir, &err)) != WM_OK)
+            goto fail;
+        cli_str(&o, "report", "report", out_dir);
+    }
+    rc_out = cli_out_finish(&o);
+    o_open = false;
+fail:
+    if (o_open)
+        cli_out_finish(&o);
     free(out);
+    free(ro);
+    for (int k = 0; k < WM_STRESS_COUNT; k++)
+        free(so[k]);
+    free(days);
+    free(mdays);
+    free(cum);
+    free(mprice);
+    free(mbe);
+    free(mday_t);
+    free(mon);
     wm_plan_curtail_free(hc.ct);
-    return cli_out_finish(&o);
+    if (st != WM_OK) {
+        progress_end(&pg);
+        return cli_error(prog, st, &err);
+    }
+    return rc_out;
 }
