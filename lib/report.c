@@ -395,8 +395,8 @@ static void chart_frontier(sbuf *b, const wm_plan_site *s, const wm_plan_out *o)
 {
     frame f = {860, 380, 70, 20, 20, 48, INFINITY, -INFINITY, INFINITY, -INFINITY};
     for (size_t i = 0; i < o->n; i++) {
-        f.x0 = fmin(f.x0, o->r[i].npv.cvar / 1e6);
-        f.x1 = fmax(f.x1, o->r[i].npv.cvar / 1e6);
+        f.x0 = fmin(f.x0, -o->r[i].npv.cvar / 1e6);
+        f.x1 = fmax(f.x1, -o->r[i].npv.cvar / 1e6);
         f.y0 = fmin(f.y0, o->r[i].npv.mean / 1e6);
         f.y1 = fmax(f.y1, o->r[i].npv.mean / 1e6);
     }
@@ -408,7 +408,7 @@ static void chart_frontier(sbuf *b, const wm_plan_site *s, const wm_plan_out *o)
     nice_range(&f.x0, &f.x1, 8);
     nice_range(&f.y0, &f.y1, 6);
     svg_open(b, &f, "chart-frontier", "Risk versus mean NPV, efficient frontier");
-    svg_axes(b, &f, "risk: CVaR 5% of NPV, loss in the worst 5% of paths (USD million; left = safer)",
+    svg_axes(b, &f, "mean NPV of the worst 5% of paths, i.e. -CVaR5 (USD million; right = safer)",
              "mean NPV (USD million)", true);
     /* frontier line through the efficient points by increasing risk */
     int idx[WM_PLAN_MAX_STRATEGIES], ne = 0;
@@ -424,20 +424,21 @@ static void chart_frontier(sbuf *b, const wm_plan_site *s, const wm_plan_out *o)
     if (ne > 1) {
         sb_printf(b, "<polyline class=\"data\" fill=\"none\" stroke=\"#333\" stroke-width=\"1.5\" points=\"");
         for (int k = 0; k < ne; k++)
-            sb_printf(b, "%.1f,%.1f ", fx(&f, o->r[idx[k]].npv.cvar / 1e6), fy(&f, o->r[idx[k]].npv.mean / 1e6));
+            sb_printf(b, "%.1f,%.1f ", fx(&f, -o->r[idx[k]].npv.cvar / 1e6), fy(&f, o->r[idx[k]].npv.mean / 1e6));
         sb_printf(b, "\"/>\n");
     }
     for (size_t i = 0; i < o->n; i++) {
         const wm_plan_result *r = &o->r[i];
-        double x = fx(&f, r->npv.cvar / 1e6), y = fy(&f, r->npv.mean / 1e6);
+        double x = fx(&f, -r->npv.cvar / 1e6), y = fy(&f, r->npv.mean / 1e6);
         const char *c = r->kind == WM_PLAN_MINING_COLO ? (r->x_mw <= 0 ? COLORS[0] : COLORS[2]) : COLORS[3];
         char lab[128];
         strategy_label(s, r, lab, sizeof lab);
         sb_printf(b, "<circle class=\"data\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"%s><title>", x, y, c,
                   r->efficient ? " stroke=\"#000\" stroke-width=\"1.5\"" : " fill-opacity=\"0.6\"");
         sb_esc(b, lab);
-        sb_printf(b, ": mean %.1f, CVaR5 %.1f USD M</title></circle>", r->npv.mean / 1e6, r->npv.cvar / 1e6);
-        sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"pt\">%.0f</text>\n", x + 7, y + 4, r->x_mw);
+        sb_printf(b, ": mean %.1f, worst 5%% mean %.1f USD M</title></circle>", r->npv.mean / 1e6, -r->npv.cvar / 1e6);
+        sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"pt\">%.0f</text>\n", x + ((int)i == o->recommended ? 14 : 7),
+                  y + 4, r->x_mw);
         if ((int)i == o->recommended) {
             sb_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"11\" fill=\"none\" stroke=\"#c00\" stroke-width=\"2.5\"/>", x, y);
             sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"rec\" text-anchor=\"%s\">recommended</text>\n",
@@ -659,9 +660,9 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
         strategy_label(s, r, lab, sizeof lab);
         sb_printf(&b, "<p><b>Recommendation: %s.</b> Mean NPV <b>USD %.0f M</b> over %d years at %.0f%% "
                       "(5th-95th percentile USD %.0f M to %.0f M; probability of a negative NPV %.1f%%; "
-                      "loss in the worst 5%% of paths, CVaR5, USD %.0f M).</p>\n",
+                      "the worst 5%% of paths average USD %.0f M).</p>\n",
                   lab, r->npv.mean / 1e6, s->years, 100 * s->discount_rate, r->npv.p5 / 1e6, r->npv.p95 / 1e6,
-                  100 * r->npv.p_negative, r->npv.cvar / 1e6);
+                  100 * r->npv.p_negative, -r->npv.cvar / 1e6);
         if (r != stay)
             sb_printf(&b, "<p>Staying with mining on all %.0f MW: mean NPV USD %.0f M (5th-95th USD %.0f M to %.0f M, "
                           "P(NPV&lt;0) %.1f%%). The conversion's own IRR (median over paths) is %.1f%%, payback of the "
@@ -670,6 +671,31 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
                       100 * stay->npv.p_negative, 100 * r->irr_median, r->payback_years_of_mean);
     } else {
         sb_printf(&b, "<p><b>No strategy meets the risk limit</b> (CVaR5 at most USD %.0f M).</p>\n", s->max_cvar_usd / 1e6);
+    }
+    /* what the answer hinges on: the all-colocation mean NPV is linear in the tenant's share of
+     * the fit-out (capex at t = 0) and in the rent (NOI, and the terminal value, scale with it) */
+    const wm_plan_result *all = &o->r[s->grid_steps];
+    if (all->kind == WM_PLAN_MINING_COLO && all->x_mw > 0 && s->colo_capex_usd_per_mw_it > 0) {
+        double capex_full = all->x_mw / s->pue_ai * s->colo_capex_usd_per_mw_it;
+        double share = s->colo_tenant_capex_share - (all->npv.mean - stay->npv.mean) / capex_full;
+        double fixed = all->x_mw * wm_plan_fleet_value_usd_per_mw(s, s->eff_j_per_th, s->fleet_age_years) -
+                       capex_full * (1 - s->colo_tenant_capex_share);
+        double rent = all->npv.mean - fixed != 0
+                          ? s->colo_rent_usd_per_kw_month * (stay->npv.mean - fixed) / (all->npv.mean - fixed)
+                          : NAN;
+        sb_printf(&b, "<p>What the comparison hinges on (all %.0f MW colocation against staying with mining, mean "
+                      "NPV): the tenant's share of the fit-out (assumed %.0f%%) at which they break even is ",
+                  all->x_mw, 100 * s->colo_tenant_capex_share);
+        if (share < 0)
+            sb_printf(&b, "below 0%% (colocation wins even when the landlord pays it all)");
+        else if (share > 1)
+            sb_printf(&b, "above 100%% (mining wins even when the tenant pays it all)");
+        else
+            sb_printf(&b, "<b>%.0f%%</b>", 100 * share);
+        if (isfinite(rent) && rent > 0)
+            sb_printf(&b, "; the rent at which they break even is <b>USD %.0f/kW-month</b> (assumed %.1f)", rent,
+                      s->colo_rent_usd_per_kw_month);
+        sb_printf(&b, ".</p>\n");
     }
     sb_printf(&b, "<p>Mining fleet policy on the mining MW: the fleet is sold before the horizon on %.0f%% of paths "
                   "(when its trailing half-year no longer covers the fixed site opex); %.2f ASIC purchases per path on "
@@ -690,7 +716,7 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
     chart_histograms(&b, s, o, &pk);
     sb_printf(&b, "<h2>Risk versus return: the efficient frontier</h2>\n<p class=\"caption\">One point per split of the "
                   "site (label: MW converted to colocation). A point is efficient when no other split has both a higher "
-                  "mean NPV and a lower CVaR5. The recommended split is the best mean NPV within the risk limit.</p>\n");
+                  "mean NPV and a better worst-5%% mean (lower CVaR5). The recommended split is the best mean NPV within the risk limit.</p>\n");
     chart_frontier(&b, s, o);
     sb_printf(&b, "<h2>Yearly cash flows (5th, 50th, 95th percentile)</h2>\n<p class=\"caption\">Band: 5th to 95th "
                   "percentile over paths; solid: median; dashed: mean. Year 0 holds the landlord's share of the fit-out "
@@ -880,6 +906,17 @@ wm_status wm_report_write(const wm_report *rp, const char *dir, wm_err *err)
     tab_add(&assume, "snss", "power passed through to the tenant", s->colo_power_pass_through ? 1.0 : 0.0, "0/1",
             "Core Scientific colocation");
     tab_add(&assume, "snss", "discount rate", s->discount_rate, "1/yr", "--discount");
+    if (rp->scn) {
+        const wm_scenario_params *q = rp->scn;
+        tab_add(&assume, "snss", "BTC price at start", q->price0_usd_per_btc, "USD/BTC", "calibrated (wattmux calibrate)");
+        tab_add(&assume, "snss", "BTC expected log-return", q->price_drift_per_year, "1/yr",
+                "calibrated: mean daily log-return of the history x 365");
+        tab_add(&assume, "snss", "BTC volatility", q->price_vol_per_year, "1/yr", "calibrated");
+        tab_add(&assume, "snss", "network hashrate efficiency trend", q->hash_trend_per_year, "1/yr",
+                "calibrated (CBECI ASIC list)");
+        tab_add(&assume, "snss", "power price long-run level", q->power_level_usd_per_mwh, "USD/MWh",
+                "calibrated (ERCOT LZ_WEST daily means)");
+    }
 
     wm_status st = WM_OK;
     for (int k = 0; k < nt; k++)

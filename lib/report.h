@@ -15,6 +15,7 @@ typedef struct wm_report {
     const char *site_name;           /* "" or NULL if none */
     const wm_plan_site *site;
     const wm_plan_out *base;
+    const wm_scenario_params *scn;   /* the market model (its key inputs go to the assumptions) */
     const char *start_date;          /* YYYY-MM-DD of day 0 */
     const char *curtailment;         /* how curtailment is valued (text) */
     double run_seconds;              /* wall time of the whole run (shown in the summary) */

@@ -572,6 +572,7 @@ int cmd_plan(int argc, char **argv)
         rep.site_name = site_name;
         rep.site = &s;
         rep.base = out;
+        rep.scn = &scn;
         rep.start_date = d0;
         rep.curtailment = curt_text;
         rep.run_seconds = (double)(t_end.tv_sec - t_start.tv_sec) + 1e-9 * (double)(t_end.tv_nsec - t_start.tv_nsec);
