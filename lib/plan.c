@@ -40,6 +40,7 @@ void wm_plan_site_defaults(wm_plan_site *s)
     s->colo_term_years = 12;                /* Core Scientific-CoreWeave term (ai.md section 4) */
     s->colo_noi_margin = 0.82;              /* NOI 80-85% (TeraWulf, Cipher; ai.md section 4) */
     s->colo_power_pass_through = true;      /* licence fee + pass-through power (Core Scientific colocation) */
+    s->colo_value_remaining_term = true;    /* the contract's years after the horizon are contracted cash */
     s->pue_ai = 1.4;                        /* gross/IT at design: Muskogee 1.43, Cipher 1.45, TeraWulf 1.25 */
     s->own_ai_capex_usd_per_mw = 38e6;      /* hall ~$9M + GPUs ~$29M per MW (ai.md section 4) */
     s->own_ai_lead_months = 12;
@@ -215,7 +216,20 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
     }
     if (inst) /* the fleet's resale value at the horizon */
         m[Y] += wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS);
-    co[Y] += s->colo_terminal_noi_multiple * co[Y];
+    if (s->colo_terminal_noi_multiple > 0) {
+        co[Y] += s->colo_terminal_noi_multiple * co[Y];
+    } else if (s->colo_value_remaining_term && d > colo_lead && colo_end > d) {
+        /* the lease still runs after the horizon: its remaining contracted NOI, at the last day's
+         * run rate stepped up yearly, discounted to the horizon (whole years, then the part year) */
+        double rate = wm_plan_colo_usd_per_mw_day(s, &days[d - 1], (d - 1 - colo_lead) / YEAR_DAYS) * YEAR_DAYS;
+        double rem = (colo_end - d) / YEAR_DAYS, pv = 0, step = 1;
+        for (int k = 1; k <= (int)ceil(rem); k++) {
+            step *= 1.0 + s->colo_escalator_per_year;
+            double part = fmin(1.0, rem - (k - 1));
+            pv += rate * step * part / pow(1.0 + s->discount_rate, k - 1 + part);
+        }
+        co[Y] += pv;
+    }
     extra[0] = inst ? 0.0 : 1.0;
     extra[1] = purchases;
     extra[2] = first_retire >= 0 ? (double)first_retire / YEAR_DAYS : -1.0;

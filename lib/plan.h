@@ -66,6 +66,7 @@ typedef struct wm_plan_site {
     bool colo_power_pass_through;     /* tenant pays the power; else the landlord pays IT*PUE at full load */
     double pue_ai;                    /* facility MW / IT MW of the AI hall */
     double colo_terminal_noi_multiple;/* value of the hall at the horizon, x last year's NOI (0 = none) */
+    bool colo_value_remaining_term;   /* without a multiple: count the lease's contracted NOI after the horizon */
     /* own AI */
     double own_ai_capex_usd_per_mw;   /* GPUs and hall per facility MW */
     double own_ai_lead_months;

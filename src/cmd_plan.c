@@ -61,6 +61,7 @@ static const wm_param site_table[] = {
     {"colo-term", "colo_term_years", N_, "yr", 12, 1, 50, NULL, "lease term: no rent after it"},
     {"colo-noi", "colo_noi_margin", N_, "", 0.82, 0, 1, NULL, "net operating income / rent"},
     {"colo-landlord-power", "colo_landlord_power", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "the landlord pays the hall's power (default: passed through to the tenant)"},
+    {"colo-horizon-only", "colo_horizon_only", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "do not count the lease's contracted NOI after the horizon"},
     {"pue-ai", "pue_ai", N_, "", 1.4, 1, 3, NULL, "facility/IT power of the AI hall"},
     {"colo-terminal", "colo_terminal_noi_multiple", N_, "", 0, 0, 50, NULL, "hall value at the horizon as a multiple of the last year's NOI (0 = none)"},
     {"grid", "grid_steps", I_, "", 10, 1, 30, NULL, "X = site MW x k / grid"},
@@ -81,7 +82,7 @@ enum {
     O_SITE_MW, O_YEARS, O_DISCOUNT, O_EFF, O_PUE_MINING, O_UPTIME, O_POOL_FEE, O_ADDER, O_FIXED_OPEX, O_VAR_OPEX,
     O_NO_CURTAIL, O_NO_POLICY, O_FLEET_AGE, O_VALUE_DECLINE, O_REFRESH_YEARS, O_REFRESH_USD, O_REFRESH_EFF,
     O_REFRESH_GAIN, O_REFRESH_PAYBACK, O_COLO_CAPEX, O_COLO_TENANT, O_COLO_LEAD, O_COLO_RENT, O_COLO_ESC, O_COLO_TERM,
-    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_PUE_AI, O_COLO_TERMINAL, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
+    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_COLO_TERMINAL, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
     O_STRESS, O_OWN_AI, O_INTRADAY, O_REPLAY_FROM, O_REPLAY_TO, O_DATA, O_OUT
 };
 #undef N_
@@ -287,6 +288,7 @@ int cmd_plan(int argc, char **argv)
     s.colo_term_years = v[O_COLO_TERM].num;
     s.colo_noi_margin = v[O_COLO_NOI].num;
     s.colo_power_pass_through = v[O_COLO_LANDLORD_POWER].num == 0;
+    s.colo_value_remaining_term = v[O_COLO_HORIZON_ONLY].num == 0;
     s.pue_ai = v[O_PUE_AI].num;
     s.colo_terminal_noi_multiple = v[O_COLO_TERMINAL].num;
     s.grid_steps = (int)v[O_GRID].num;

@@ -109,6 +109,21 @@ static void test_zero_vol_npv(void **state)
         all += 100 * it_kw * 121.5 * pow(1.03, y - 2) * 12 * 0.82 / pow(1.12, y);
     assert_near_rel(o->r[4].npv.mean, all, 1e-9);
     assert_true(isnan(o->r[0].irr_median)); /* staying has no investment */
+    /* a 12-year term outlives the 5-year horizon: years 6..13 of the contract are counted at the
+     * horizon, each stepped up 3% and discounted to year 5 */
+    s.colo_term_years = 12;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 9, 40, 2, o, NULL), WM_OK);
+    double y4 = it_kw * 121.5 * pow(1.03, 3) * 12 * 0.82, tail = 0;
+    for (int k = 1; k <= 8; k++)
+        tail += y4 * pow(1.03, k) / pow(1.12, k);
+    all = -100 / 1.4 * 9e6 * 0.2 + 100 * salvage;
+    for (int y = 2; y <= 5; y++)
+        all += 100 * it_kw * 121.5 * pow(1.03, y - 2) * 12 * 0.82 / pow(1.12, y);
+    all += 100 * tail / pow(1.12, 5);
+    assert_near_rel(o->r[4].npv.mean, all, 1e-9);
+    s.colo_value_remaining_term = false;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 9, 40, 2, o, NULL), WM_OK);
+    assert_near_rel(o->r[4].npv.mean, all - 100 * tail / pow(1.12, 5), 1e-9);
     free(d);
     free(o);
 }
@@ -285,6 +300,7 @@ static void test_replay(void **state)
     wm_plan_site_defaults(&s);
     s.grid_steps = 1;
     s.fleet_policy = false;
+    s.colo_value_remaining_term = false; /* checked in test_zero_vol_npv */
     int nd = 2 * 365 + 10; /* two whole years priced, the rest ignored */
     wm_scenario_day *d = calloc((size_t)nd, sizeof *d);
     assert_non_null(d);
