@@ -347,47 +347,70 @@ static void svg_legend(sbuf *b, double x, double y, const char *color, const cha
     sb_printf(b, "</text>\n");
 }
 
+/* NPV histograms: one panel per strategy (own y scale, so a narrow distribution does not flatten
+ * a wide one), shared x axis; density = % of paths per USD 1M; mean dashed. */
 static void chart_histograms(sbuf *b, const wm_plan_site *s, const wm_plan_out *o, const picks *pk)
 {
-    frame f = {860, 380, 70, 20, 20, 48, 0, 0, 0, 0};
-    f.x0 = INFINITY;
-    f.x1 = -INFINITY;
-    double ymax = 0;
+    const double ph = 120, gap = 26, top = 14, bottom = 50;
+    frame f = {860, top + pk->n * (ph + gap) + bottom, 70, 20, 0, 0, INFINITY, -INFINITY, 0, 1};
     for (int k = 0; k < pk->n; k++) {
         const wm_plan_result *r = &o->r[pk->idx[k]];
-        double w = (r->hist_hi_usd - r->hist_lo_usd) / 1e6 / WM_PLAN_HIST_BINS;
         f.x0 = fmin(f.x0, r->hist_lo_usd / 1e6);
         f.x1 = fmax(f.x1, r->hist_hi_usd / 1e6);
-        for (int j = 0; j < WM_PLAN_HIST_BINS; j++)
-            ymax = fmax(ymax, 100.0 * r->hist[j] / (double)o->paths / w);
     }
     nice_range(&f.x0, &f.x1, 8);
-    f.y1 = ymax * 1.08;
-    if (!(f.y1 > 0))
-        f.y1 = 1;
     svg_open(b, &f, "chart-npv-hist", "NPV distribution per strategy");
-    svg_axes(b, &f, "NPV over the horizon (USD million)", "% of paths per USD 1M", true);
+    char t[32];
     for (int k = 0; k < pk->n; k++) {
         const wm_plan_result *r = &o->r[pk->idx[k]];
-        double w = (r->hist_hi_usd - r->hist_lo_usd) / 1e6 / WM_PLAN_HIST_BINS;
+        double w = (r->hist_hi_usd - r->hist_lo_usd) / 1e6 / WM_PLAN_HIST_BINS, ymax = 0;
+        for (int j = 0; j < WM_PLAN_HIST_BINS; j++)
+            ymax = fmax(ymax, 100.0 * r->hist[j] / (double)o->paths / w);
+        frame g = f; /* this panel: rows [t, t + ph] */
+        g.t = top + k * (ph + gap) + gap;
+        g.b = f.H - g.t - ph;
+        g.y0 = 0;
+        g.y1 = ymax > 0 ? ymax * 1.1 : 1;
+        double st = nice_step(g.y1, 3);
+        for (double v = 0; v <= g.y1 + 1e-12; v += st) {
+            double y = fy(&g, v);
+            sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", g.l, y, g.W - g.r, y);
+            fmt_tick(t, sizeof t, v, st);
+            sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n", g.l - 6, y + 4, t);
+        }
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>", g.l, fy(&g, 0), g.W - g.r,
+                  fy(&g, 0));
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n", g.l, g.t, g.l, fy(&g, 0));
         const char *c = COLORS[k];
-        sb_printf(b, "<path class=\"data\" fill=\"%s\" fill-opacity=\"0.22\" stroke=\"%s\" stroke-width=\"1.5\" d=\"M%.1f %.1f", c,
-                  c, fx(&f, r->hist_lo_usd / 1e6), fy(&f, 0));
+        sb_printf(b, "<path class=\"data\" fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\" stroke-width=\"1.5\" d=\"M%.1f %.1f", c,
+                  c, fx(&g, r->hist_lo_usd / 1e6), fy(&g, 0));
         for (int j = 0; j < WM_PLAN_HIST_BINS; j++) {
             double x0 = r->hist_lo_usd / 1e6 + j * w, y = 100.0 * r->hist[j] / (double)o->paths / w;
-            sb_printf(b, " L%.1f %.1f L%.1f %.1f", fx(&f, x0), fy(&f, y), fx(&f, x0 + w), fy(&f, y));
+            sb_printf(b, " L%.1f %.1f L%.1f %.1f", fx(&g, x0), fy(&g, y), fx(&g, x0 + w), fy(&g, y));
         }
-        sb_printf(b, " L%.1f %.1f Z\"/>\n", fx(&f, r->hist_hi_usd / 1e6), fy(&f, 0));
-        double mx = fx(&f, r->npv.mean / 1e6);
-        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\"/>\n",
-                  mx, f.t, mx, f.H - f.b, c);
-        char lab[128], lab2[160];
+        sb_printf(b, " L%.1f %.1f Z\"/>\n", fx(&g, r->hist_hi_usd / 1e6), fy(&g, 0));
+        double mx = fx(&g, r->npv.mean / 1e6);
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\" stroke-width=\"1.2\" stroke-dasharray=\"5,3\"/>\n",
+                  mx, g.t, mx, fy(&g, 0));
+        char lab[128];
         strategy_label(s, r, lab, sizeof lab);
-        snprintf(lab2, sizeof lab2, "%s: mean %.0f", lab, r->npv.mean / 1e6);
-        svg_legend(b, f.l + 12, f.t + 12 + 18 * k, c, lab2, false);
+        sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"ctitle\" fill=\"%s\">", g.l + 4, g.t - 6, c);
+        sb_esc(b, lab);
+        sb_printf(b, "</text><text x=\"%.1f\" y=\"%.1f\" class=\"note\" text-anchor=\"end\">mean %.0f, p5 %.0f, p95 %.0f USD M; "
+                     "P(NPV&lt;0) %.1f%%</text>\n",
+                  g.W - g.r, g.t - 6, r->npv.mean / 1e6, r->npv.p5 / 1e6, r->npv.p95 / 1e6, 100 * r->npv.p_negative);
     }
-    sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"note\" text-anchor=\"end\">dashed: mean</text>\n", f.W - f.r - 4,
-              f.t + 12);
+    double sx = nice_step(f.x1 - f.x0, 8), yb = f.H - bottom;
+    for (double v = ceil(f.x0 / sx - 1e-9) * sx; v <= f.x1 + sx * 1e-9; v += sx) {
+        double x = fx(&f, v);
+        fmt_tick(t, sizeof t, v, sx);
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"axis\"/><text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%s</text>\n",
+                  x, yb, x, yb + 5, x, yb + 18, t);
+    }
+    sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"label\" text-anchor=\"middle\">NPV over the horizon (USD million); dashed: mean</text>",
+              (f.l + f.W - f.r) / 2, f.H - 10);
+    sb_printf(b, "<text transform=\"translate(16,%.1f) rotate(-90)\" class=\"label\" text-anchor=\"middle\">%% of paths per USD 1M</text>\n",
+              (top + f.H - bottom) / 2);
     sb_printf(b, "</svg>\n");
 }
 
