@@ -112,8 +112,10 @@ static void test_plan_out(void **state)
     snprintf(data, sizeof data, "%.*s", (int)(strlen(p) - strlen("/bitcoin/btc_usd_daily_2015_2026.csv")), p);
     snprintf(dir, sizeof dir, "/tmp/wm_report_test_%d", (int)getpid());
     const char *bin = getenv("WM_BIN");
-    snprintf(cmd, sizeof cmd, "rm -rf %s && %s plan examples/site.yaml --paths 300 --seed 7 --data %s --out %s --json", dir,
-             bin && *bin ? bin : "build/wattmux", data, dir);
+    char errf[160];
+    snprintf(errf, sizeof errf, "/tmp/wm_report_test_%d.err", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && %s plan examples/site.yaml --paths 300 --seed 7 --data %s --out %s --json 2>%s",
+             dir, bin && *bin ? bin : "build/wattmux", data, dir, errf);
     FILE *pp = popen(cmd, "r");
     assert_non_null(pp);
     static char out[1 << 20];
@@ -123,6 +125,12 @@ static void test_plan_out(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     json_t *cli = json_loads(out, 0, NULL);
     assert_non_null(cli);
+    size_t en = 1;
+    char *e = slurp(errf, &en);
+    assert_non_null(e);
+    assert_int_equal(en, 0); /* stderr is not a terminal: no progress bar, nothing else */
+    free(e);
+    remove(errf);
 
     /* results.json */
     snprintf(path, sizeof path, "%s/results.json", dir);
