@@ -126,10 +126,10 @@ static void test_plan_out(void **state)
     json_t *cli = json_loads(out, 0, NULL);
     assert_non_null(cli);
     size_t en = 1;
-    char *e = slurp(errf, &en);
-    assert_non_null(e);
+    char *errs = slurp(errf, &en);
+    assert_non_null(errs);
     assert_int_equal(en, 0); /* stderr is not a terminal: no progress bar, nothing else */
-    free(e);
+    free(errs);
     remove(errf);
 
     /* results.json */
