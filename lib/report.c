@@ -162,7 +162,7 @@ static wm_status tab_csv(const tab *t, const char *dir, wm_err *err)
                     fputs(row[k].str, f);
                 }
             } else if (isfinite(row[k].num)) {
-                fprintf(f, "%.10g", row[k].num);
+                fprintf(f, "%.15g", row[k].num);
             }
         }
         fputc('\n', f);
@@ -744,7 +744,8 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
     sb_printf(&b, "<h2>Yearly cash flows (5th, 50th, 95th percentile)</h2>\n<p class=\"caption\">Band: 5th to 95th "
                   "percentile over paths; solid: median; dashed: mean. Year 0 holds the landlord's share of the fit-out "
                   "and the sale of the converted MW's ASICs; fleet purchases and sales fall in their year; the last "
-                  "year includes the fleet's resale value.</p>\n<div class=\"row\">\n");
+                  "year includes the mining fleet's resale value and the lease's contracted NOI after the horizon, "
+                  "discounted to it.</p>\n<div class=\"row\">\n");
     double lo = INFINITY, hi = -INFINITY;
     for (int k = 0; k < pk.n; k++)
         for (int y = 0; y <= s->years; y++) {
@@ -965,7 +966,7 @@ wm_status wm_report_write(const wm_report *rp, const char *dir, wm_err *err)
             json_object_set_new(j, all[k]->name, tab_json(all[k]));
         char path[1200];
         snprintf(path, sizeof path, "%s/results.json", dir);
-        if (json_dump_file(j, path, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) != 0)
+        if (json_dump_file(j, path, JSON_INDENT(1) | JSON_REAL_PRECISION(15)) != 0)
             st = wm_err_set(err, WM_EIO, path, 0, 0, "cannot write");
         json_decref(j);
     }
