@@ -28,7 +28,7 @@ void wm_plan_site_defaults(wm_plan_site *s)
     s->fleet_age_years = 2;
     s->asic_value_decline_per_year = 0.35;        /* assumption (docs/model-mc.md) */
     s->refresh_every_years = 3;
-    s->refresh_usd_per_th = 15;  /* ~$15/TH in 2025 (bitcoin.md section 2, trilogik) */
+    s->refresh_usd_per_th = 15;  /* ~$15/TH in 2025 (bitcoin.md section 2, trilogik), newest generation */
     s->refresh_eff_j_per_th = 13.5; /* Antminer S21 XP (bitcoin.md ASIC table) */
     s->refresh_eff_gain = 0.21;  /* S19 34.2 J/TH (2020) -> S21 XP 13.5 (2024): -21 %/yr */
     s->refresh_payback_years = 2;
@@ -122,7 +122,11 @@ double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day 
 double wm_plan_fleet_value_usd_per_mw(const wm_plan_site *s, double eff, double age_years)
 {
     double th_per_mw = 1e6 / s->pue_mining / eff;
-    return th_per_mw * s->refresh_usd_per_th * pow(1.0 - s->asic_value_decline_per_year, age_years > 0 ? age_years : 0);
+    /* ASICs cost about the same per watt across generations (S21 $3,100 / 3,500 W = $0.89/W; S21+
+     * $3,349 / 235 TH; bitcoin.md): the new price per TH scales with J/TH, so a new machine on one
+     * facility MW costs the same whatever its generation: 1e6 / PUE / E * usd_per_th * E / E_ref */
+    double new_usd_per_th = s->refresh_usd_per_th * eff / s->refresh_eff_j_per_th;
+    return th_per_mw * new_usd_per_th * pow(1.0 - s->asic_value_decline_per_year, age_years > 0 ? age_years : 0);
 }
 
 typedef struct plan_ctx {
@@ -185,7 +189,7 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
                 double c_new = 0;
                 for (int k = d - WINDOW_DAYS; k < d; k++)
                     c_new += (wm_plan_mining_usd_per_mw_day(s, c->hooks, &days[k], eff_new) + fixed_day) / WINDOW_DAYS;
-                double price = 1e6 / s->pue_mining / eff_new * s->refresh_usd_per_th;
+                double price = wm_plan_fleet_value_usd_per_mw(s, eff_new, 0);
                 double credit = inst ? wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS) : 0;
                 double gain = c_new - (inst ? c_cur : fixed_day);
                 if (c_new > fixed_day && gain * YEAR_DAYS * payback_years_eff >= price - credit) {

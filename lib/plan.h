@@ -51,7 +51,8 @@ typedef struct wm_plan_site {
     double fleet_age_years;           /* age of the installed fleet at the start */
     double asic_value_decline_per_year; /* resale value of a machine = new price * (1 - this)^age */
     int refresh_every_years;          /* replacement considered once the fleet is this old (0 = never buy) */
-    double refresh_usd_per_th;        /* price of new hashrate */
+    double refresh_usd_per_th;        /* price of new hashrate of the newest generation at the start;
+                                       * new machines cost the same per watt, so USD/TH scales with J/TH */
     double refresh_eff_j_per_th;      /* J/TH of the newest generation at the start */
     double refresh_eff_gain;          /* per year: newest J/TH(t) = refresh_eff_j_per_th * (1 - g)^t */
     double refresh_payback_years;     /* buy only if the trailing margin repays the net price within this */
@@ -171,7 +172,9 @@ void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *scn);
 double wm_plan_mining_usd_per_mw_day(const wm_plan_site *s, const wm_plan_hooks *h, const wm_scenario_day *d,
                                      double eff_j_per_th);
 double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day *d, int lease_year);
-/* Resale value of the fleet on one facility MW: TH/s * new price * (1 - decline)^age. */
+/* Resale value of the fleet on one facility MW: TH/s * new price per TH of its generation
+ * (refresh_usd_per_th * E / refresh_eff_j_per_th: the same price per watt) * (1 - decline)^age;
+ * age 0 = the price of new machines. */
 double wm_plan_fleet_value_usd_per_mw(const wm_plan_site *s, double eff_j_per_th, double age_years);
 
 #endif

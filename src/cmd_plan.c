@@ -49,7 +49,7 @@ static const wm_param site_table[] = {
     {"fleet-age", "fleet_age_years", N_, "yr", 2, 0, 30, NULL, "age of the installed ASICs at the start"},
     {"asic-value-decline", "asic_value_decline_per_year", N_, "1/yr", 0.35, 0, 0.99, NULL, "resale value of an ASIC = new price x (1 - this)^age"},
     {"refresh-years", "refresh_every_years", I_, "yr", 3, 0, 15, NULL, "replace the ASICs once they are this old and the new generation pays (0 = never buy)"},
-    {"refresh-usd-per-th", "refresh_usd_per_th", N_, "USD/TH", 15, 0, 1000, NULL, "price of new hashrate"},
+    {"refresh-usd-per-th", "refresh_usd_per_th", N_, "USD/TH", 15, 0, 1000, NULL, "price of the newest generation at the start (later generations: same USD per watt)"},
     {"refresh-eff", "refresh_eff_j_per_th", N_, "J/TH", 13.5, 5, 200, NULL, "newest generation at the start (S21 XP = 13.5)"},
     {"refresh-eff-gain", "refresh_eff_gain_per_year", N_, "1/yr", 0.21, 0, 0.9, NULL, "yearly fall of the newest J/TH"},
     {"refresh-payback", "refresh_payback_years", N_, "yr", 2, 0.1, 20, NULL, "buy only if the trailing margin gain repays the net price within this"},

@@ -45,8 +45,11 @@ static void test_daily_margins(void **state)
                     1000.0 / 1.4 * 121.5 * 1.03 * 1.03 * 12 / 365 * 0.82 - 24 * (500 + 5), 1e-12);
     d.colo_rent_factor = 0; /* vacant: no rent, no load */
     assert_true(wm_plan_colo_usd_per_mw_day(&s, &d, 0) == 0);
-    /* resale value: TH/s x $15 x 0.65^2 */
-    assert_near_rel(wm_plan_fleet_value_usd_per_mw(&s, 17.5, 2), 1e6 / 1.05 / 17.5 * 15 * 0.65 * 0.65, 1e-12);
+    /* resale value: TH/s x $15 x 17.5/13.5 (same $/W as an S21 XP at $15/TH) x 0.65^2; new machines
+     * on a MW cost the same whatever their J/TH */
+    assert_near_rel(wm_plan_fleet_value_usd_per_mw(&s, 17.5, 2), 1e6 / 1.05 / 17.5 * 15 * 17.5 / 13.5 * 0.65 * 0.65,
+                    1e-12);
+    assert_near_rel(wm_plan_fleet_value_usd_per_mw(&s, 10, 0), wm_plan_fleet_value_usd_per_mw(&s, 30, 0), 1e-12);
 }
 
 /* Mining rows of a fleet kept whatever happens: day margins summed by year, resale at the end. */
@@ -88,7 +91,7 @@ static void test_zero_vol_npv(void **state)
     assert_int_equal(wm_scenario_project(&p, nd, d), WM_OK);
     double m[6];
     mining_rows(&s, d, 5, m);
-    double it_kw = 1000.0 / 1.4, th = 1e6 / 1.05 / 17.5, salvage = th * 15 * 0.65 * 0.65;
+    double it_kw = 1000.0 / 1.4, th = 1e6 / 1.05 / 17.5, salvage = th * 15 * 17.5 / 13.5 * 0.65 * 0.65;
     double lease[6] = {salvage, 0, 0, 0, 0, 0}; /* per facility MW */
     for (int y = 2; y <= 4; y++)
         lease[y] = it_kw * 121.5 * pow(1.03, y - 2) * 12 * 0.82;
