@@ -799,7 +799,9 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
         sb_printf(&b, "</h2>\n<p class=\"caption\">Real BTC price, difficulty and fees; power held at the scenario's "
                       "level; the tenant always pays. Cumulative cash from day 0 (the colocation lines start with the "
                       "landlord's fit-out share net of the ASIC sale; rent starts after the lead time; the mining fleet "
-                      "is kept in this chart, the table applies the fleet policy).</p>\n");
+                      "is kept in this chart, the table applies the fleet policy; the table's last year and NPV include the "
+                      "values at the end of the window: the fleet's resale value and the lease's remaining contracted "
+                      "NOI).</p>\n");
         chart_replay(&b, rp, labels);
         /* one row per strategy, one column per year (the CSV/XLSX hold the long form) */
         (void)replay;
