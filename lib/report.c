@@ -192,9 +192,15 @@ static void tab_sheet(const tab *t, lxw_workbook *wb, lxw_format *bold)
     lxw_worksheet *ws = workbook_add_worksheet(wb, t->name);
     if (!ws)
         return;
-    for (int k = 0; k < t->ncol; k++) {
+    for (int k = 0; k < t->ncol; k++) { /* wide enough for the header, the strings and 12-digit numbers */
+        size_t w = strlen(t->cols[k]) > 12 ? strlen(t->cols[k]) : 12;
+        for (size_t i = 0; i < t->nrow; i++) {
+            const char *str = t->c[i * (size_t)t->ncol + (size_t)k].str;
+            if (str && strlen(str) > w)
+                w = strlen(str) > 60 ? 60 : strlen(str);
+        }
         worksheet_write_string(ws, 0, (lxw_col_t)k, t->cols[k], bold);
-        worksheet_set_column(ws, (lxw_col_t)k, (lxw_col_t)k, (double)strlen(t->cols[k]) + 2, NULL);
+        worksheet_set_column(ws, (lxw_col_t)k, (lxw_col_t)k, (double)w + 2, NULL);
     }
     for (size_t i = 0; i < t->nrow; i++) {
         const cell *row = t->c + i * (size_t)t->ncol;
