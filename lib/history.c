@@ -63,18 +63,22 @@ static bool day_of(const wm_history_in *in, int64_t day, wm_history_day *d)
     double fees = in->fees ? value_on(in->fees, in->fees_col, day, &ok) : 0.0;
     if (!ok || !(d->difficulty > 0) || d->price_usd_per_btc < 0 || fees < 0)
         return false;
-    d->blocks = 144.0;
+    /* blocks that day: the blocks series, else realised hashrate, else the expected 144 */
+    d->blocks = NAN;
     if (in->blocks) {
         bool bok = true;
         double b = value_on(in->blocks, in->blocks_col, day, &bok);
         if (bok && b > 0)
             d->blocks = b;
-    } else if (in->hashrate) {
+    }
+    if (isnan(d->blocks) && in->hashrate) {
         bool hok = true;
         double h = value_on(in->hashrate, in->hashrate_col, day, &hok);
         if (hok && h > 0)
             d->blocks = h * 1e12 * 86400.0 / (d->difficulty * 4294967296.0);
     }
+    if (isnan(d->blocks))
+        d->blocks = 144.0;
     d->subsidy_btc = wm_history_subsidy_btc(day);
     d->fees_btc_per_block = fees / d->blocks;
     wm_hashprice hp;
