@@ -824,12 +824,20 @@ wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len)
     bool ok = wm_miner_reply_ok(&r);
     char why[128];
     snprintf(why, sizeof why, "STATUS %c code %d: %.90s", r.status, r.code, r.msg);
+    if (r.status == '?' && !(op->fw == WM_FW_LUXOS && op->verb != WM_VERB_READ && op->step == LX_LOGOFF)) {
+        /* cut before its STATUS letter (partial reply): malformed, not a refusal */
+        wm_miner_reply_clear(&r);
+        wm_miner_op_fail(op, WM_MF_MALFORMED, "reply without a STATUS letter (truncated?)");
+        return WM_OK;
+    }
     if (op->fw == WM_FW_UNKNOWN) {
-        op->fw = ok ? wm_miner_fw_detect(&r) : WM_FW_UNKNOWN;
+        op->fw = ok && !(r.quirks & WM_Q_TRUNCATED) ? wm_miner_fw_detect(&r) : WM_FW_UNKNOWN;
         wm_miner_extract(&r, &op->data);
+        unsigned q = r.quirks;
         wm_miner_reply_clear(&r);
         if (op->fw == WM_FW_UNKNOWN)
-            wm_miner_op_fail(op, ok ? WM_MF_MALFORMED : WM_MF_STATUS_E, ok ? "unrecognised firmware" : why);
+            wm_miner_op_fail(op, ok ? WM_MF_MALFORMED : WM_MF_STATUS_E,
+                             ok ? (q & WM_Q_TRUNCATED ? "truncated version reply" : "unrecognised firmware") : why);
         return WM_OK;
     }
     if (op->verb == WM_VERB_READ || op->fw == WM_FW_BOSMINER) {
