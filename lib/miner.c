@@ -684,7 +684,7 @@ const char *wm_miner_state_name(wm_miner_state s)
 
 const char *wm_miner_fail_name(wm_miner_fail f)
 {
-    static const char *n[] = {"none", "timeout", "refused", "malformed", "status_e", "unsupported"};
+    static const char *n[] = {"none", "timeout", "refused", "malformed", "status_e", "unsupported", "stale"};
     return (unsigned)f < WM_MF__COUNT ? n[f] : "?";
 }
 

@@ -107,6 +107,7 @@ typedef enum wm_miner_fail {
     WM_MF_MALFORMED,
     WM_MF_STATUS_E,
     WM_MF_UNSUPPORTED,
+    WM_MF_STALE,        /* replies whose STATUS When stopped advancing (set by the controller) */
     WM_MF__COUNT
 } wm_miner_fail;
 const char *wm_miner_fail_name(wm_miner_fail f);

@@ -8,5 +8,6 @@ int cmd_ai(int argc, char **argv);
 int cmd_dispatch(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

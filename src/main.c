@@ -19,6 +19,7 @@ static const cli_sub commands[] = {
     {"dispatch", "optimal interval-by-interval split of a site's power against real electricity prices", cmd_dispatch},
     {"calibrate", "fit the Monte Carlo market models on history CSVs (prints the fit periods)", cmd_calibrate},
     {"plan", "stay mining vs convert X MW to AI colocation: Monte Carlo NPV, IRR, risk, recommended split", cmd_plan},
+    {"serve", "live operation: poll and command miners, decide, record to SQLite, serve API, metrics, dashboard", cmd_serve},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };

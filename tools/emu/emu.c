@@ -30,6 +30,7 @@
 
 enum prof { P_STOCK, P_STOCK19, P_CGMINER, P_BOSMINER, P_LUXOS, P_COUNT };
 static const char *prof_names[] = {"stock", "stock19", "cgminer", "bosminer", "luxos"};
+/* --profile ctl: the commandable firmwares only (bosminer, luxos alternating) */
 
 enum fault {
     F_DELAY, F_SILENCE, F_REFUSE, F_PARTIAL, F_DRIP, F_QUIRK, F_SHAPE, F_STALE,
@@ -795,7 +796,8 @@ static void on_signal(int sig)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: wattmux-emu --miners A-B[:port][,..] [--profile stock|stock19|cgminer|bosminer|luxos|mix]\n"
+            "usage: wattmux-emu --miners A-B[:port][,..] [--profile stock|stock19|cgminer|bosminer|luxos|mix|ctl]\n"
+            "       [--start mining|asleep]\n"
             "       [--sleep-s 5] [--wake-s 10] [--reboot-s 20] [--seed N] [--delay-max-s 30]\n"
             "       [--fault kind=p,...] [--trace FILE] [--ready FILE] [--duration-s S]\n"
             "faults: delay silence refuse partial drip quirk shape stale curtail_ignore curtail_late\n"
@@ -807,6 +809,7 @@ int main(int argc, char **argv)
 {
     const char *miners = NULL, *profile = "mix", *trace = NULL, *ready = NULL, *faults = NULL;
     double duration_s = 0;
+    bool start_asleep = false;
     E.sleep_s = 5;
     E.wake_s = 10;
     E.reboot_s = 20;
@@ -829,6 +832,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--trace")) trace = v;
         else if (!strcmp(a, "--ready")) ready = v;
         else if (!strcmp(a, "--duration-s")) duration_s = atof(v);
+        else if (!strcmp(a, "--start")) start_asleep = !strcmp(v, "asleep");
         else {
             usage();
             return 2;
@@ -862,7 +866,8 @@ int main(int argc, char **argv)
     for (int j = 0; j < P_COUNT; j++)
         if (!strcmp(profile, prof_names[j]))
             pfix = j;
-    if (pfix < 0 && strcmp(profile, "mix") != 0) {
+    bool ctl_only = !strcmp(profile, "ctl");
+    if (pfix < 0 && strcmp(profile, "mix") != 0 && !ctl_only) {
         fprintf(stderr, "wattmux-emu: --profile: unknown '%s'\n", profile);
         return 2;
     }
@@ -900,13 +905,14 @@ int main(int argc, char **argv)
     int64_t t0 = now_ms();
     for (size_t i = 0; i < nt; i++) {
         miner *m = &E.m[i];
-        m->prof = pfix >= 0 ? (enum prof)pfix : (enum prof)(i % P_COUNT);
+        m->prof = pfix >= 0 ? (enum prof)pfix : ctl_only ? (i % 2 ? P_LUXOS : P_BOSMINER) : (enum prof)(i % P_COUNT);
         const seed *sd = &E.seeds[m->prof];
         double var = 0.97 + 0.06 * urand();
         m->h_full = sd->hashrate_th_s * var;
         m->full_w = sd->power_w * var;
         m->idle_w = 25;
-        m->p_from = m->full_w;
+        m->sleeping = start_asleep;
+        m->p_from = start_asleep ? m->idle_w : m->full_w;
         m->t_start_ms = t0 - 3600 * 1000;
         m->t_change_ms = t0 - 3600 * 1000;
         snprintf(m->addr, sizeof m->addr, "%s", tg[i].name);

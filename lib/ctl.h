@@ -1,0 +1,111 @@
+/* ctl.h - the live controller behind `wattmux serve`: each tick it polls the fleet, confirms
+ * or retries outstanding commands by measured power, decides each interval through a
+ * pluggable decider (today: mine while the power price is below the fleet's break-even, from
+ * lib/btc.h; later: the dispatch module), and commands miners in staggered batches.
+ *
+ * Invariants:
+ * - projected site power never exceeds cap_w because of a command we send: a wake batch is
+ *   sized against cap_w minus the projection, where miners with unknown power count at their
+ *   nameplate and miners with an unconfirmed resume count at nameplate;
+ * - every command row is committed to the store before the command is sent; it ends
+ *   confirmed (by measured power), unsupported, or alarmed after max_attempts;
+ * - unknown telemetry stays unknown (NaN, NULL in the store, absent in /metrics), never 0 W;
+ * - stale prices or lost telemetry put the site in the configured safe mode. */
+#ifndef WM_CTL_H
+#define WM_CTL_H
+
+#include "poller.h"
+#include "store.h"
+
+typedef enum wm_ctl_mode { WM_CTL_AUTO = 0, WM_CTL_FORCE_MINE, WM_CTL_FORCE_CURTAIL } wm_ctl_mode;
+typedef enum wm_safe_mode { WM_SAFE_CURTAIL = 0, WM_SAFE_HOLD } wm_safe_mode;
+
+typedef struct wm_decide_in {
+    double t;
+    double price_usd_per_mwh;   /* NaN when stale */
+    bool price_fresh;
+    double breakeven_usd_per_mwh;
+    double cap_w;
+    double uncontrollable_w;    /* miners we cannot command (stock firmware) */
+    double controllable_full_w; /* nameplate of commandable miners */
+} wm_decide_in;
+
+typedef struct wm_decide_out {
+    bool mine;                  /* run the commandable miners (up to the cap) */
+    double target_mining_w;     /* power budget for commandable miners */
+    char mode[16];              /* "mine", "curtail", "safe" */
+    char reason[160];
+} wm_decide_out;
+
+/* The decision interface: the dispatch module plugs in here later. */
+typedef struct wm_decider {
+    wm_status (*decide)(void *ctx, const wm_decide_in *in, wm_decide_out *out);
+    void *ctx;
+} wm_decider;
+/* Mine while price < break-even (ctx unused). */
+wm_status wm_decide_breakeven(void *ctx, const wm_decide_in *in, wm_decide_out *out);
+
+typedef struct wm_ctl_cfg {
+    double cap_w;               /* site interconnect */
+    double interval_s;          /* decision interval in wall-clock seconds */
+    double sleep_s, wake_s;     /* miner ramp times (LuxOS: ~5 s / ~10 s) */
+    double confirm_margin_s;    /* extra time before a command counts as unconfirmed */
+    int max_attempts;           /* sends before an alarm */
+    double idle_w;              /* at or below: asleep (confirmed curtail) */
+    double lost_telemetry_frac; /* above: safe mode */
+    wm_safe_mode safe;
+    double hashprice_usd_per_ph_day;
+    double pue;
+    double default_eff_j_per_th;/* power estimate for miners that report none */
+    int batch_max;              /* miners per command batch */
+    double default_nameplate_w; /* worst-case power of a miner not yet seen mining steadily */
+    double stale_telemetry_s;   /* a miner whose When has not advanced this long: unknown */
+} wm_ctl_cfg;
+void wm_ctl_cfg_default(wm_ctl_cfg *c);
+
+typedef struct wm_ctl_miner {
+    wm_target target;
+    wm_miner_fw fw;
+    wm_miner_op last;           /* last READ */
+    double power_w;             /* measured or estimated; NaN unknown */
+    const char *power_source;   /* "reported", "estimated", NULL */
+    double nameplate_w;         /* learnt: max power seen, or hashrate * eff */
+    double full_th_s;           /* max hashrate seen */
+    double last_ok_t;
+    double req_s;               /* last request duration */
+    int64_t when_last;          /* last STATUS When seen */
+    double when_changed_t;
+    bool stale;                 /* replies carry a frozen When: telemetry unknown */
+    /* outstanding command */
+    bool cmd_active;
+    wm_miner_verb cmd_verb;
+    int64_t cmd_id;
+    int cmd_attempts;
+    double cmd_sent_t;
+} wm_ctl_miner;
+
+typedef struct wm_ctl_stats {
+    long commands[4][5];        /* [verb][outcome: sent, confirmed, retried, alarmed, unsupported] */
+    long api_errors[WM_MF__COUNT];
+    long polls;
+    double last_poll_s;
+} wm_ctl_stats;
+
+typedef struct wm_ctl wm_ctl;
+wm_status wm_ctl_new(const wm_ctl_cfg *cfg, const wm_target *targets, size_t n, wm_store *store,
+                     wm_decider decider, wm_ctl **out);
+void wm_ctl_free(wm_ctl *c);
+void wm_ctl_set_mode(wm_ctl *c, wm_ctl_mode m);
+wm_ctl_mode wm_ctl_get_mode(const wm_ctl *c);
+/* One tick at wall time `now` (UTC s) with the current price (NaN = stale/unknown). */
+wm_status wm_ctl_tick(wm_ctl *c, double now, double price_usd_per_mwh, bool price_fresh);
+
+/* Read-only views for the API/metrics (valid until the next tick). */
+size_t wm_ctl_count(const wm_ctl *c);
+const wm_ctl_miner *wm_ctl_miner_at(const wm_ctl *c, size_t i);
+const wm_site_sample *wm_ctl_site(const wm_ctl *c);
+const wm_decide_out *wm_ctl_decision(const wm_ctl *c);
+const wm_ctl_stats *wm_ctl_stats_get(const wm_ctl *c);
+long wm_ctl_alarms(const wm_ctl *c);
+
+#endif
