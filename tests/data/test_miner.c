@@ -12,7 +12,7 @@
 static char *slurp(const char *name, size_t *len)
 {
     char rel[256];
-    snprintf(rel, sizeof rel, "data/control/captures/%s", name);
+    snprintf(rel, sizeof rel, "control/captures/%s", name);
     FILE *f = fopen(wmt_shared(rel), "rb");
     assert_non_null(f);
     static char *bufs[32];
