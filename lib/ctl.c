@@ -486,7 +486,8 @@ wm_status wm_ctl_tick(wm_ctl *c, double now, double price, bool fresh)
     if (c->store) {
         wm_store_begin(c->store);
         for (size_t i = 0; i < c->n; i++)
-            wm_store_telemetry(c->store, now, c->m[i].target.name, c->m[i].fw, &c->m[i].last, c->m[i].power_source);
+            wm_store_telemetry(c->store, now, c->m[i].target.name, c->m[i].fw, &c->m[i].last, c->m[i].power_w,
+                               c->m[i].power_source);
         wm_store_site(c->store, &c->site);
         wm_store_commit(c->store);
     }

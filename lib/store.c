@@ -148,7 +148,7 @@ wm_status wm_store_site(wm_store *s, const wm_site_sample *x)
 }
 
 wm_status wm_store_telemetry(wm_store *s, double t, const char *miner, wm_miner_fw fw, const wm_miner_op *op,
-                             const char *power_source)
+                             double power_w, const char *power_source)
 {
     sqlite3_stmt *st = s->st[S_TEL];
     const wm_miner_data *d = &op->data;
@@ -158,8 +158,9 @@ wm_status wm_store_telemetry(wm_store *s, double t, const char *miner, wm_miner_
     sqlite3_bind_int(st, 4, op->fail == WM_MF_NONE);
     bind_text(st, 5, op->fail ? wm_miner_fail_name(op->fail) : NULL);
     bind_num(st, 6, d->hashrate_th_s);
-    bind_num(st, 7, d->power_w);
-    bind_text(st, 8, isfinite(d->power_w) ? power_source : NULL);
+    bool known = op->fail == WM_MF_NONE && isfinite(power_w);
+    bind_num(st, 7, known ? power_w : NAN);
+    bind_text(st, 8, known ? power_source : NULL);
     bind_num(st, 9, d->temp_max_c);
     bind_num(st, 10, d->fan_rpm_max);
     bind_text(st, 11, wm_miner_state_name(d->state));

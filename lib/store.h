@@ -34,8 +34,9 @@ typedef struct wm_site_sample {
     const char *mode;          /* "mine", "curtail", "safe" */
 } wm_site_sample;
 wm_status wm_store_site(wm_store *s, const wm_site_sample *x);
+/* power_w/power_source: the controller's view (NaN/NULL when unknown or stale). */
 wm_status wm_store_telemetry(wm_store *s, double t, const char *miner, wm_miner_fw fw, const wm_miner_op *op,
-                             const char *power_source);
+                             double power_w, const char *power_source);
 wm_status wm_store_decision(wm_store *s, double t, double price_usd_per_mwh, double breakeven_usd_per_mwh,
                             double target_mining_w, const char *mode, const char *reason, int64_t *id);
 

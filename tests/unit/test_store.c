@@ -56,7 +56,7 @@ static void test_basic(void **s)
     wm_miner_op op;
     wm_miner_op_init(&op, WM_FW_STOCK, WM_VERB_READ, 0);
     op.data.hashrate_th_s = 110.5;
-    assert_int_equal(wm_store_telemetry(st, 1700000000, "127.0.0.1:4028", WM_FW_STOCK, &op, "reported"), WM_OK);
+    assert_int_equal(wm_store_telemetry(st, 1700000000, "127.0.0.1:4028", WM_FW_STOCK, &op, NAN, "reported"), WM_OK);
     json_t *rows;
     assert_int_equal(wm_store_query(st, "telemetry", 0, 10, &rows), WM_OK);
     assert_int_equal(json_array_size(rows), 1);
@@ -116,7 +116,7 @@ static void writer(const char *path, int fd)
         if (i % 5 == 0) {
             wm_store_begin(st);
             for (int k = 0; k < 100; k++)
-                wm_store_telemetry(st, (double)i, "127.0.0.9:4028", WM_FW_LUXOS, &op, "reported");
+                wm_store_telemetry(st, (double)i, "127.0.0.9:4028", WM_FW_LUXOS, &op, 3250, "reported");
             wm_store_commit(st);
         }
     }
