@@ -1,4 +1,4 @@
-/* test_e2e.c - runs every tests/e2e/*.sh script (daemon + emulators, Prometheus, browser)
+/* test_e2e.c - runs every shell script in tests/e2e (daemon + emulators, Prometheus, browser)
  * as one cmocka test each, so `make check` and `make check-asan` include them. BUILD is
  * derived from this binary's path ($BUILD/tests/unit/test_e2e); a script's output is shown
  * when it fails. Scripts print cmocka-style totals themselves. */
