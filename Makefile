@@ -115,3 +115,20 @@ mpi-check: $(BUILD)/wattmux-mc-mpi
 	 c=$$($(MPIRUN) -np 2 $(BUILD)/wattmux-mc-mpi 2000 1825 2 | tee /dev/stderr | sed -n 's/^checksum //p'); \
 	 if [ -n "$$a" ] && [ "$$a" = "$$b" ] && [ "$$a" = "$$c" ]; then echo "mpi-check: -np 1, -np 2, -np 2 x 2 threads identical"; \
 	 else echo "mpi-check: outputs differ"; exit 1; fi
+
+# ---- live branch: web dashboard embedded in build/wattmux ---------------------------------
+# web/*.html|js|css and ECharts (pinned in web/package-lock.json, installed by `npm ci`) are
+# turned into C arrays by tools/embed.py; the object is linked into the wattmux binary only,
+# where its wm_web_find() takes precedence over lib/web.c's fallback.
+WEB_SRC     := web/index.html web/app.js web/style.css
+WEB_ECHARTS := web/node_modules/echarts/dist/echarts.min.js
+WEB_STAMP   := web/node_modules/.package-lock.json
+WEB_OBJ     := $(BUILD)/gen/web_assets.o
+$(WEB_STAMP): web/package-lock.json
+	-cd web && npm ci --no-audit --no-fund
+$(BUILD)/gen/web_assets.c: $(WEB_SRC) tools/embed.py $(WEB_STAMP)
+	python3 tools/embed.py $@ $(WEB_SRC) $(WEB_ECHARTS)
+$(WEB_OBJ): $(BUILD)/gen/web_assets.c
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/wattmux: $(WEB_OBJ)
+CLI_OBJ += $(WEB_OBJ)

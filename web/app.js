@@ -1,0 +1,119 @@
+// app.js - the dashboard: polls the JSON API every 2 s and draws the charts with ECharts.
+// Unknown values (null in the API) are shown as "unknown", never as 0. window.wattmuxReady
+// becomes true once every chart has drawn data (the browser test waits for it).
+'use strict';
+const $ = (id) => document.getElementById(id);
+const charts = {
+  power: echarts.init($('chart-power')),
+  price: echarts.init($('chart-price')),
+  revenue: echarts.init($('chart-revenue')),
+};
+window.wattmuxReady = false;
+window.wattmuxPoints = { power: 0, price: 0, revenue: 0 };
+
+async function get(path) {
+  const r = await fetch(path, { cache: 'no-store' });
+  if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
+  return r.json();
+}
+const fmt = (v, d) => (v === null || v === undefined || !isFinite(v)) ? 'unknown' : Number(v).toFixed(d);
+const ts = (t) => new Date(t * 1000).toISOString().substring(11, 19);
+
+function drawPower(rows) {
+  const x = rows.map((r) => ts(r.t));
+  const mining = rows.map((r) => r.mining_power_w === null ? null : r.mining_power_w / 1e6);
+  const other = rows.map((r) => (r.power_w === null || r.mining_power_w === null) ? null : (r.power_w - r.mining_power_w) / 1e6);
+  const cap = rows.map((r) => r.cap_w === null ? null : r.cap_w / 1e6);
+  charts.power.setOption({
+    animation: false, tooltip: { trigger: 'axis' }, legend: { data: ['mining', 'idle / curtailed / non-mining', 'cap'] },
+    xAxis: { type: 'category', data: x }, yAxis: { type: 'value', name: 'MW' },
+    series: [
+      { name: 'mining', type: 'line', stack: 'p', areaStyle: {}, data: mining, showSymbol: false },
+      { name: 'idle / curtailed / non-mining', type: 'line', stack: 'p', areaStyle: {}, data: other, showSymbol: false },
+      { name: 'cap', type: 'line', data: cap, lineStyle: { type: 'dashed', color: '#c00' }, showSymbol: false },
+    ],
+  });
+  window.wattmuxPoints.power = mining.filter((v) => v !== null).length;
+}
+
+function drawPrice(rows) {
+  const x = rows.map((r) => ts(r.t));
+  charts.price.setOption({
+    animation: false, tooltip: { trigger: 'axis' }, legend: { data: ['price', 'break-even'] },
+    xAxis: { type: 'category', data: x }, yAxis: { type: 'value', name: 'USD/MWh' },
+    series: [
+      { name: 'price', type: 'line', step: 'end', data: rows.map((r) => r.price_usd_per_mwh), showSymbol: false },
+      { name: 'break-even', type: 'line', data: rows.map((r) => r.breakeven_usd_per_mwh), showSymbol: false },
+    ],
+  });
+  window.wattmuxPoints.price = rows.filter((r) => r.price_usd_per_mwh !== null).length;
+}
+
+// Gross mining revenue per MWh equals the break-even price (revenue / energy); curtailing is
+// worth the power price (cost avoided or sold back). AI uses come with the dispatch module.
+function drawRevenue(st) {
+  const uses = ['mining (gross)', 'curtail / sell back', 'AI (dispatch module)'];
+  const vals = [st.breakeven_usd_per_mwh, st.price_usd_per_mwh, null];
+  charts.revenue.setOption({
+    animation: false, tooltip: {}, xAxis: { type: 'category', data: uses }, yAxis: { type: 'value', name: 'USD/MWh' },
+    series: [{ type: 'bar', data: vals, label: { show: true, position: 'top', formatter: (p) => fmt(p.value, 1) } }],
+  });
+  window.wattmuxPoints.revenue = vals.filter((v) => v !== null && v !== undefined).length;
+}
+
+function drawFleet(fl) {
+  const ms = fl.miners || [];
+  const up = ms.filter((m) => m.up).length;
+  const unknown = ms.filter((m) => m.power_w === null).length;
+  $('fleet-summary').textContent = `${ms.length} miners, ${up} up, ${unknown} with unknown power, ` +
+    `${ms.filter((m) => !m.commandable).length} cannot be commanded (stock firmware is read-only on 4028)`;
+  const rows = ms.slice().sort((a, b) => (a.up - b.up)).slice(0, 200);
+  const tb = document.querySelector('#fleet tbody');
+  tb.innerHTML = '';
+  for (const m of rows) {
+    const tr = document.createElement('tr');
+    const cells = [m.miner, m.firmware, m.state, fmt(m.hashrate_th_s, 2), fmt(m.power_w, 0), m.power_source || '-',
+      fmt(m.temp_c, 0), m.command || '-', m.error || ''];
+    cells.forEach((c, i) => {
+      const td = document.createElement('td');
+      td.textContent = c;
+      if (c === 'unknown' || (i === 2 && c === 'unknown')) td.className = 'unknown';
+      tr.appendChild(td);
+    });
+    tb.appendChild(tr);
+  }
+}
+
+async function refresh() {
+  try {
+    const [st, hist, fl, al, plan] = await Promise.all([get('/api/v1/status'), get('/api/v1/history?limit=600'),
+      get('/api/v1/fleet'), get('/api/v1/alarms?limit=50'), get('/api/v1/plan')]);
+    $('k-mode').textContent = st.mode;
+    $('k-power').textContent = fmt(st.power_w / 1e6, 3);
+    $('k-cap').textContent = fmt(st.cap_w === null ? null : st.cap_w / 1e6, 3);
+    $('k-price').textContent = fmt(st.price_usd_per_mwh, 2);
+    $('k-be').textContent = fmt(st.breakeven_usd_per_mwh, 2);
+    $('k-up').textContent = `${st.miners_up}/${st.miners}`;
+    $('k-unknown').textContent = st.miners_unknown_power;
+    drawPower(hist.site);
+    drawPrice(hist.site);
+    drawRevenue(st);
+    drawFleet(fl);
+    $('plan').textContent = JSON.stringify(plan, null, 1);
+    const ul = $('alarms');
+    ul.innerHTML = '';
+    for (const a of al.alarms) {
+      const li = document.createElement('li');
+      li.textContent = `${new Date(a.t * 1000).toISOString()} ${a.kind} ${a.miner || ''} ${a.msg}`;
+      ul.appendChild(li);
+    }
+    if (!al.alarms.length) ul.innerHTML = '<li>none</li>';
+    const p = window.wattmuxPoints;
+    window.wattmuxReady = p.power > 1 && p.price > 1 && p.revenue > 0;
+  } catch (e) {
+    console.error(e);
+  }
+}
+refresh();
+setInterval(refresh, 2000);
+window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
