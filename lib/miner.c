@@ -551,6 +551,15 @@ static double hashrate_of(const json_t *o)
     return NAN;
 }
 
+static void hashrate_elapsed(const json_t *o, wm_miner_data *d)
+{
+    double h = hashrate_of(o), e = wm_miner_num(o, "Elapsed");
+    if (isfinite(h))
+        d->hashrate_th_s = h;
+    if (isfinite(e))
+        d->elapsed_s = e;
+}
+
 /* temp1.., temp2_1.., temp3_1..: numeric sensors; 0 means "no sensor" on Bitmain. */
 static bool sensor_key(const char *k, const char *prefix)
 {
@@ -588,12 +597,7 @@ void wm_miner_extract(const wm_miner_reply *r, wm_miner_data *d)
         d->when = r->when;
     json_t *o;
     if ((o = wm_miner_item(r, "SUMMARY", 0))) {
-        double h = hashrate_of(o);
-        if (isfinite(h))
-            d->hashrate_th_s = h;
-        double e = wm_miner_num(o, "Elapsed");
-        if (isfinite(e))
-            d->elapsed_s = e;
+        hashrate_elapsed(o, d);
         double p = wm_miner_num(o, "Power"); /* Whatsminer */
         if (isfinite(p) && p >= 0)
             d->power_w = p;
@@ -609,12 +613,7 @@ void wm_miner_extract(const wm_miner_reply *r, wm_miner_data *d)
         o = json_array_get(stats, i);
         copy_str(d->model, sizeof d->model, json_object_get(o, "Type"));
         if (json_object_get(o, "GHS 5s") || json_object_get(o, "Elapsed")) {
-            double h = hashrate_of(o);
-            if (isfinite(h))
-                d->hashrate_th_s = h;
-            double e = wm_miner_num(o, "Elapsed");
-            if (isfinite(e))
-                d->elapsed_s = e;
+            hashrate_elapsed(o, d);
             bitmain_stats(o, d);
         }
     }

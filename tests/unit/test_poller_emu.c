@@ -5,6 +5,7 @@
  * next to this test's build directory ($BUILD/wattmux-emu); a missing emulator fails. */
 #include "wmtest.h"
 #include "poller.h"
+#include "wmemu.h"
 
 #include <math.h>
 #include <signal.h>
@@ -14,61 +15,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static char g_emu[1024];
-
-static void msleep(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Start the emulator; returns its pid once it listens. */
-static pid_t emu_start(const char *miners, const char *profile, const char *faults, const char *extra)
-{
-    char ready[64];
-    snprintf(ready, sizeof ready, "/tmp/wm_emu_ready_%d_%ld", getpid(), (long)time(NULL) ^ random());
-    unlink(ready);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char *av[24];
-        int k = 0;
-        av[k++] = g_emu;
-        av[k++] = "--miners", av[k++] = (char *)miners;
-        av[k++] = "--profile", av[k++] = (char *)profile;
-        av[k++] = "--ready", av[k++] = ready;
-        av[k++] = "--sleep-s", av[k++] = "1";
-        av[k++] = "--wake-s", av[k++] = "1";
-        av[k++] = "--delay-max-s", av[k++] = "4";
-        av[k++] = "--duration-s", av[k++] = "120"; /* bounded even if the test dies */
-        if (faults)
-            av[k++] = "--fault", av[k++] = (char *)faults;
-        if (extra)
-            av[k++] = "--seed", av[k++] = (char *)extra;
-        av[k] = NULL;
-        execv(g_emu, av);
-        _exit(127);
-    }
-    for (int i = 0; i < 500 && access(ready, R_OK) != 0; i++) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            fail_msg("wattmux-emu exited early (status %d)", st);
-        msleep(10);
-    }
-    assert_int_equal(access(ready, R_OK), 0);
-    unlink(ready);
-    return pid;
-}
-
-static void emu_stop(pid_t pid)
-{
-    kill(pid, SIGTERM);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 0);
-}
 
 static wm_target *targets(const char *spec, size_t *n)
 {
@@ -116,7 +62,7 @@ static void test_clean_fleet(void **s)
 {
     (void)s;
     const char *spec = "127.10.0.1-127.10.1.50";
-    pid_t pid = emu_start(spec, "mix", NULL, NULL);
+    pid_t pid = wmemu_start(spec, "mix", (const char *const[]){"--sleep-s", "1", "--wake-s", "1", "--delay-max-s", "4", NULL});
     size_t n;
     wm_target *t = targets(spec, &n);
     wm_miner_op *ops = calloc(n, sizeof *ops);
@@ -140,7 +86,7 @@ static void test_clean_fleet(void **s)
     assert_int_equal(st.requests, 2 * (long)n); /* version + read each */
     free(ops);
     free(t);
-    emu_stop(pid);
+    wmemu_stop(pid);
 }
 
 /* One fault type at a time, at a high rate: every op ends, and a failed read never yields a
@@ -148,7 +94,7 @@ static void test_clean_fleet(void **s)
 static void run_fault(const char *fault, const char *profile, long *failed_out)
 {
     const char *spec = "127.10.2.1-127.10.2.120";
-    pid_t pid = emu_start(spec, profile, fault, "7");
+    pid_t pid = wmemu_start(spec, profile, (const char *const[]){"--sleep-s", "1", "--wake-s", "1", "--delay-max-s", "4", "--fault", fault, "--seed", "7", NULL});
     size_t n;
     wm_target *t = targets(spec, &n);
     wm_miner_op *ops = calloc(n, sizeof *ops);
@@ -169,7 +115,7 @@ static void run_fault(const char *fault, const char *profile, long *failed_out)
     *failed_out = failed;
     free(ops);
     free(t);
-    emu_stop(pid);
+    wmemu_stop(pid);
 }
 
 static void test_faults_transport(void **s)
@@ -205,7 +151,7 @@ static void test_curtail_cycle(void **s)
 {
     (void)s;
     const char *spec = "127.10.3.1-127.10.3.60";
-    pid_t pid = emu_start(spec, "mix", NULL, NULL);
+    pid_t pid = wmemu_start(spec, "mix", (const char *const[]){"--sleep-s", "1", "--wake-s", "1", "--delay-max-s", "4", NULL});
     size_t n;
     wm_target *t = targets(spec, &n);
     wm_miner_op *ops = calloc(n, sizeof *ops);
@@ -229,7 +175,7 @@ static void test_curtail_cycle(void **s)
         }
     }
     assert_true(refused > 0);
-    msleep(1300); /* sleep_s = 1 */
+    wmemu_msleep(1300); /* sleep_s = 1 */
     for (size_t i = 0; i < n; i++)
         wm_miner_op_init(&ops[i], fw[i], WM_VERB_READ, 0);
     poll_all(t, ops, n, 1, 3000, &st);
@@ -242,7 +188,7 @@ static void test_curtail_cycle(void **s)
     for (size_t i = 0; i < n; i++)
         wm_miner_op_init(&ops[i], fw[i], WM_VERB_RESUME, 0);
     poll_all(t, ops, n, 1, 3000, &st);
-    msleep(1300);
+    wmemu_msleep(1300);
     for (size_t i = 0; i < n; i++)
         wm_miner_op_init(&ops[i], fw[i], WM_VERB_READ, 0);
     poll_all(t, ops, n, 1, 3000, &st);
@@ -252,7 +198,7 @@ static void test_curtail_cycle(void **s)
     free(ops);
     free(fw);
     free(t);
-    emu_stop(pid);
+    wmemu_stop(pid);
 }
 
 /* curtail acked but not applied: the ack alone must not be taken as success - the read
@@ -261,7 +207,7 @@ static void test_curtail_ignored(void **s)
 {
     (void)s;
     const char *spec = "127.10.4.1-127.10.4.20";
-    pid_t pid = emu_start(spec, "luxos", "curtail_ignore=1", NULL);
+    pid_t pid = wmemu_start(spec, "luxos", (const char *const[]){"--sleep-s", "1", "--wake-s", "1", "--delay-max-s", "4", "--fault", "curtail_ignore=1", NULL});
     size_t n;
     wm_target *t = targets(spec, &n);
     wm_miner_op *ops = calloc(n, sizeof *ops);
@@ -271,7 +217,7 @@ static void test_curtail_ignored(void **s)
     poll_all(t, ops, n, 1, 3000, &st);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(ops[i].fail, WM_MF_NONE); /* acked */
-    msleep(1300);
+    wmemu_msleep(1300);
     for (size_t i = 0; i < n; i++)
         wm_miner_op_init(&ops[i], WM_FW_LUXOS, WM_VERB_READ, 0);
     poll_all(t, ops, n, 1, 3000, &st);
@@ -279,20 +225,13 @@ static void test_curtail_ignored(void **s)
         assert_true(ops[i].data.power_w > 1000); /* not applied */
     free(ops);
     free(t);
-    emu_stop(pid);
+    wmemu_stop(pid);
 }
 
 int main(int argc, char **argv)
 {
     (void)argc;
-    /* argv[0] = $BUILD/tests/unit/test_poller_emu */
-    snprintf(g_emu, sizeof g_emu, "%s", argv[0]);
-    char *p = strstr(g_emu, "/tests/unit/");
-    if (p)
-        strcpy(p, "/wattmux-emu");
-    else
-        snprintf(g_emu, sizeof g_emu, "build/wattmux-emu");
-    signal(SIGPIPE, SIG_IGN);
+    wmemu_init(argv[0]);
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_clean_fleet),

@@ -15,17 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void tmpdb(char *path, size_t n)
-{
-    snprintf(path, n, "/tmp/wm_store_test_%d_%ld.db", getpid(), random());
-    char p[600];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
 static void rmdb(const char *path)
 {
     char p[600];
@@ -34,6 +23,12 @@ static void rmdb(const char *path)
     unlink(p);
     snprintf(p, sizeof p, "%s-shm", path);
     unlink(p);
+}
+
+static void tmpdb(char *path, size_t n)
+{
+    snprintf(path, n, "/tmp/wm_store_test_%d_%ld.db", getpid(), random());
+    rmdb(path);
 }
 
 static void test_basic(void **s)

@@ -136,6 +136,24 @@ static void set_mode(miner *m, bool sleeping, int64_t t)
     m->t_change_ms = t;
 }
 
+/* A curtail (sleep) or wakeup, with the curtail faults: acked but ignored, applied late
+ * (after 3 sleep_s), or reverted by the miner (after 2 sleep_s). */
+static void curtail(miner *m, bool sleep, int64_t t)
+{
+    if (!sleep) {
+        m->late_sleep = false;
+        m->t_revert_ms = 0;
+        set_mode(m, false, t);
+    } else if (hit(F_CURTAIL_LATE)) {
+        m->late_sleep = true;
+        m->t_late_ms = t + (int64_t)(3 * E.sleep_s * 1000);
+    } else if (!hit(F_CURTAIL_IGNORE)) {
+        set_mode(m, true, t);
+        if (hit(F_CURTAIL_REVERT))
+            m->t_revert_ms = t + (int64_t)(2 * E.sleep_s * 1000);
+    }
+}
+
 static void tick_miner(miner *m, int64_t t)
 {
     if (m->late_sleep && t >= m->t_late_ms) {
@@ -296,20 +314,7 @@ static json_t *cmd_reply(miner *m, const char *cmd, const char *param, int64_t t
         bool pause = !strcmp(cmd, "pause");
         json_t *o = json_object();
         json_object_set_new(o, pause ? "Paused" : "Resumed", json_true());
-        if (pause) {
-            if (hit(F_CURTAIL_LATE)) {
-                m->late_sleep = true;
-                m->t_late_ms = t + (int64_t)(3 * E.sleep_s * 1000);
-            } else if (!hit(F_CURTAIL_IGNORE)) {
-                set_mode(m, true, t);
-                if (hit(F_CURTAIL_REVERT))
-                    m->t_revert_ms = t + (int64_t)(2 * E.sleep_s * 1000);
-            }
-        } else {
-            m->late_sleep = false;
-            m->t_revert_ms = 0;
-            set_mode(m, false, t);
-        }
+        curtail(m, pause, t);
         return reply(status('S', pause ? 204 : 205, pause ? "Paused" : "Resumed", desc, when),
                      pause ? "PAUSE" : "RESUME", one(o));
     }
@@ -348,20 +353,7 @@ static json_t *cmd_reply(miner *m, const char *cmd, const char *param, int64_t t
         bool sleep = !strcmp(arg, "sleep");
         if (!sleep && strcmp(arg, "wakeup") != 0)
             return reply(status('E', 336, "Invalid curtail action", desc, when), NULL, NULL);
-        if (sleep) {
-            if (hit(F_CURTAIL_LATE)) {
-                m->late_sleep = true;
-                m->t_late_ms = t + (int64_t)(3 * E.sleep_s * 1000);
-            } else if (!hit(F_CURTAIL_IGNORE)) {
-                set_mode(m, true, t);
-                if (hit(F_CURTAIL_REVERT))
-                    m->t_revert_ms = t + (int64_t)(2 * E.sleep_s * 1000);
-            }
-        } else {
-            m->late_sleep = false;
-            m->t_revert_ms = 0;
-            set_mode(m, false, t);
-        }
+        curtail(m, sleep, t);
         json_t *o = json_object();
         json_object_set_new(o, "Action", json_string(sleep ? "sleep mode" : "wake up"));
         return reply(status('S', 335, "Curtailment command sent", desc, when), "CURTAIL", one(o));
