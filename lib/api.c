@@ -145,8 +145,8 @@ static char *render_metrics(const wm_ctl *c, size_t *len)
             model[k++] = *p == '\n' ? ' ' : *p;
         }
         model[k] = 0;
-        sb_printf(&b, "miner_info{miner=\"%s\",model=\"%s\",firmware=\"%s\"} 1\n", m->target.name, model,
-                  wm_miner_fw_name(m->fw));
+        sb_printf(&b, "miner_info{miner=\"%s\",model=\"%s\",firmware=\"%s\",commandable=\"%s\"} 1\n",
+                  m->target.name, model, wm_miner_fw_name(m->fw), wm_miner_can(m->fw, WM_VERB_STOP) ? "true" : "false");
     }
     sb_printf(&b, "# HELP miner_hashrate_hashes_per_second Reported hashrate.\n"
                   "# TYPE miner_hashrate_hashes_per_second gauge\n");
@@ -182,14 +182,15 @@ static char *render_metrics(const wm_ctl *c, size_t *len)
         sb_printf(&b, "miner_state{miner=\"%s\",state=\"%s\"} 1\n", m->target.name,
                   wm_miner_state_name(m->last.fail ? WM_MS_UNKNOWN : m->last.data.state));
     }
-    sb_printf(&b, "# HELP miner_api_request_duration_seconds Duration of the last successful API request.\n"
-                  "# TYPE miner_api_request_duration_seconds gauge\n");
-    for (size_t i = 0; i < n; i++) {
-        const wm_ctl_miner *m = wm_ctl_miner_at(c, i);
-        if (isfinite(m->req_s))
-            sb_printf(&b, "miner_api_request_duration_seconds{miner=\"%s\"} %.4f\n", m->target.name, m->req_s);
-    }
     const wm_ctl_stats *st = wm_ctl_stats_get(c);
+    sb_printf(&b, "# HELP miner_api_request_duration_seconds Duration of successful miner API requests.\n"
+                  "# TYPE miner_api_request_duration_seconds histogram\n");
+    for (int k = 0; k < WM_CTL_REQ_BUCKETS; k++)
+        sb_printf(&b, "miner_api_request_duration_seconds_bucket{le=\"%g\"} %ld\n", wm_ctl_req_bounds_s[k],
+                  st->req_bucket[k]);
+    sb_printf(&b, "miner_api_request_duration_seconds_bucket{le=\"+Inf\"} %ld\n", st->req_count);
+    sb_printf(&b, "miner_api_request_duration_seconds_sum %.6f\nminer_api_request_duration_seconds_count %ld\n",
+              st->req_sum_s, st->req_count);
     sb_printf(&b, "# HELP miner_api_errors_total Failed miner API requests.\n# TYPE miner_api_errors_total counter\n");
     for (int k = WM_MF_TIMEOUT; k < WM_MF__COUNT; k++)
         if (k != WM_MF_UNSUPPORTED)

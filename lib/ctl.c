@@ -34,6 +34,19 @@ struct wm_ctl {
     long alarms;
 };
 
+const double wm_ctl_req_bounds_s[WM_CTL_REQ_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+static void observe(wm_ctl_stats *st, double d)
+{
+    if (!isfinite(d))
+        return;
+    st->req_count++;
+    st->req_sum_s += d;
+    for (int b = 0; b < WM_CTL_REQ_BUCKETS; b++)
+        if (d <= wm_ctl_req_bounds_s[b])
+            st->req_bucket[b]++;
+}
+
 enum { OUT_SENT, OUT_CONFIRMED, OUT_RETRIED, OUT_ALARMED, OUT_UNSUPPORTED };
 
 void wm_ctl_cfg_default(wm_ctl_cfg *c)
@@ -191,6 +204,7 @@ static void poll_fleet(wm_ctl *c, double now)
         wm_miner_op *op = &c->ops[i];
         m->last = *op;
         m->req_s = c->dur[i];
+        observe(&c->stats, c->dur[i]);
         if (op->fw != WM_FW_UNKNOWN)
             m->fw = op->fw;
         if (op->fail) {

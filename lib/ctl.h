@@ -84,11 +84,18 @@ typedef struct wm_ctl_miner {
     double cmd_sent_t;
 } wm_ctl_miner;
 
+#define WM_CTL_REQ_BUCKETS 10
+extern const double wm_ctl_req_bounds_s[WM_CTL_REQ_BUCKETS]; /* 0.005 .. 5 s */
+
 typedef struct wm_ctl_stats {
     long commands[4][5];        /* [verb][outcome: sent, confirmed, retried, alarmed, unsupported] */
     long api_errors[WM_MF__COUNT];
     long polls;
     double last_poll_s;
+    /* histogram of miner API request durations (every successful request since start) */
+    long req_bucket[WM_CTL_REQ_BUCKETS];   /* cumulative counts per upper bound */
+    long req_count;
+    double req_sum_s;
 } wm_ctl_stats;
 
 typedef struct wm_ctl wm_ctl;

@@ -228,6 +228,34 @@ static void test_curtail_ignored(void **s)
     wmemu_stop(pid);
 }
 
+/* Scheduled faults: refuse everything during the first 1.5 s only. */
+static void test_fault_window(void **s)
+{
+    (void)s;
+    const char *spec = "127.10.5.1-127.10.5.20";
+    pid_t pid = wmemu_start(spec, "mix", (const char *const[]){"--fault", "refuse=1", "--fault-window", "0-1.5", NULL});
+    size_t n;
+    wm_target *t = targets(spec, &n);
+    wm_miner_op *ops = calloc(n, sizeof *ops);
+    wm_poll_stats st;
+    for (size_t i = 0; i < n; i++)
+        wm_miner_op_init(&ops[i], WM_FW_UNKNOWN, WM_VERB_READ, 0);
+    poll_all(t, ops, n, 1, 1000, &st);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ops[i].fail, WM_MF_REFUSED);
+        assert_true(isnan(ops[i].data.power_w));
+    }
+    wmemu_msleep(1600);
+    for (size_t i = 0; i < n; i++)
+        wm_miner_op_init(&ops[i], WM_FW_UNKNOWN, WM_VERB_READ, 0);
+    poll_all(t, ops, n, 1, 1000, &st);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(ops[i].fail, WM_MF_NONE);
+    free(ops);
+    free(t);
+    wmemu_stop(pid);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -239,6 +267,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_faults_content),
         cmocka_unit_test(test_curtail_cycle),
         cmocka_unit_test(test_curtail_ignored),
+        cmocka_unit_test(test_fault_window),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

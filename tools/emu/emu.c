@@ -85,6 +85,8 @@ static struct {
     seed seeds[P_COUNT];
     FILE *trace;
     volatile sig_atomic_t stop;
+    int64_t t0_ms, now_ms;                  /* start, and the time of the current event */
+    int64_t window_from_ms, window_until_ms; /* faults only inside [from, until) when until > 0 */
 } E;
 
 static int64_t now_ms(void)
@@ -102,7 +104,16 @@ static double urand(void)
     return (double)(E.rng >> 11) / 9007199254740992.0;
 }
 
-static bool hit(enum fault f) { return E.fault_p[f] > 0 && urand() < E.fault_p[f]; }
+/* A fault fires with its probability, inside the --fault-window schedule (if any). */
+static bool hit(enum fault f)
+{
+    if (E.fault_p[f] <= 0)
+        return false;
+    int64_t since = E.now_ms - E.t0_ms;
+    if (E.window_until_ms > 0 && (since < E.window_from_ms || since >= E.window_until_ms))
+        return false;
+    return urand() < E.fault_p[f];
+}
 
 /* ---------------------------------------------------------------- miner physics */
 
@@ -791,7 +802,7 @@ static void usage(void)
             "usage: wattmux-emu --miners A-B[:port][,..] [--profile stock|stock19|cgminer|bosminer|luxos|mix|ctl]\n"
             "       [--start mining|asleep]\n"
             "       [--sleep-s 5] [--wake-s 10] [--reboot-s 20] [--seed N] [--delay-max-s 30]\n"
-            "       [--fault kind=p,...] [--trace FILE] [--ready FILE] [--duration-s S]\n"
+            "       [--fault kind=p,...] [--fault-window FROM-TO] [--trace FILE] [--ready FILE] [--duration-s S]\n"
             "faults: delay silence refuse partial drip quirk shape stale curtail_ignore curtail_late\n"
             "        curtail_revert bigstats (probability per request, or per command for curtail_*)\n"
             "captures are read from $WM_SHARED/data/control/captures (default ../shared)\n");
@@ -825,6 +836,15 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--ready")) ready = v;
         else if (!strcmp(a, "--duration-s")) duration_s = atof(v);
         else if (!strcmp(a, "--start")) start_asleep = !strcmp(v, "asleep");
+        else if (!strcmp(a, "--fault-window")) {
+            double from, until;
+            if (sscanf(v, "%lf-%lf", &from, &until) != 2 || from < 0 || until <= from) {
+                fprintf(stderr, "wattmux-emu: --fault-window: expected FROM-TO seconds after start (e.g. 10-20)\n");
+                return 2;
+            }
+            E.window_from_ms = (int64_t)(from * 1000);
+            E.window_until_ms = (int64_t)(until * 1000);
+        }
         else {
             usage();
             return 2;
@@ -895,6 +915,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < E.nconn_max; i++)
         E.c[i].fd = -1;
     int64_t t0 = now_ms();
+    E.t0_ms = E.now_ms = t0;
     for (size_t i = 0; i < nt; i++) {
         miner *m = &E.m[i];
         m->prof = pfix >= 0 ? (enum prof)pfix : ctl_only ? (i % 2 ? P_LUXOS : P_BOSMINER) : (enum prof)(i % P_COUNT);
@@ -938,6 +959,7 @@ int main(int argc, char **argv)
     while (!E.stop) {
         int k = epoll_wait(E.ep, evs, 256, 5);
         int64_t t = now_ms();
+        E.now_ms = t;
         for (int i = 0; i < k; i++) {
             uint64_t tag = evs[i].data.u64;
             if (tag & TAG_LISTEN) {
