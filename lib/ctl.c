@@ -365,6 +365,8 @@ static void decide(wm_ctl *c, double now, double price, bool fresh)
         snprintf(d.mode, sizeof d.mode, "%s", d.mine ? "mine" : "curtail");
         snprintf(d.reason, sizeof d.reason, "operator override");
     }
+    if (isfinite(d.breakeven_usd_per_mwh) && d.breakeven_usd_per_mwh > 0)
+        c->breakeven = d.breakeven_usd_per_mwh;
     if (unctl > c->cfg.cap_w)
         alarm(c, now, "cap", NULL, "miners that cannot be commanded alone exceed the power cap");
     c->dec = d;

@@ -35,6 +35,7 @@ typedef struct wm_decide_out {
     double target_mining_w;     /* power budget for commandable miners */
     char mode[16];              /* "mine", "curtail", "safe" */
     char reason[160];
+    double breakeven_usd_per_mwh; /* the decider's own break-even, shown by the API; 0/NaN: the controller's */
 } wm_decide_out;
 
 /* The decision interface: the dispatch module plugs in here later. */

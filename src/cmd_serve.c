@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "ctl.h"
 #include "series.h"
+#include "site.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -24,7 +25,7 @@
 
 static const wm_param p_serve[] = {
     {"miners", "miners", WM_PARAM_STR, "", 0, 0, 0, NULL, "miners: A-B ranges and addresses with optional :port (127.0.0.1-127.0.3.232:4028)"},
-    {"cap-mw", "cap_mw", WM_PARAM_NUM, "MW", REQ, 1e-6, 1e5, NULL, "site interconnect: power never commanded above it"},
+    {"cap-mw", "cap_mw", WM_PARAM_NUM, "MW", 0, 0, 1e5, NULL, "power cap for the miners (0: the site file's interconnect minus its firm AI load)"},
     {"db", "db", WM_PARAM_STR, "", 0, 0, 0, "wattmux.db", "SQLite history file (WAL)"},
     {"listen", "listen", WM_PARAM_STR, "", 0, 0, 0, "127.0.0.1:8080", "HTTP address:port (API, /metrics, dashboard)"},
     {"token-file", "token_file", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "file holding the bearer token for control endpoints (none: control disabled)"},
@@ -56,6 +57,8 @@ static const wm_param p_serve[] = {
 enum { V_MINERS, V_CAP, V_DB, V_LISTEN, V_TOKEN, V_HTTPT, V_PRICES, V_PCOL, V_PTZ, V_PSTART, V_SPEED, V_PURL,
        V_STALE, V_SAFE, V_INTERVAL, V_TICK, V_HASHPRICE, V_PUE, V_EFF, V_SLEEP, V_WAKE, V_MARGIN, V_ATTEMPTS,
        V_IDLE, V_BATCH, V_NAMEPLATE, V_STALETEL, V_DURATION, V__N };
+
+static bool p_set(const wm_value *v, int i) { return v[i].set; }
 
 static volatile sig_atomic_t g_stop;
 static void on_sig(int s)
@@ -133,6 +136,29 @@ static double feed_price(feed *f, double now, bool *fresh, double *sim_t)
     return NAN;
 }
 
+/* Decider from the site file (lib/site): mine while the price is below the fleets' value per
+ * facility MWh (net hashprice after pool fee, at nominal J/TH and the hall's PUE; site.c),
+ * weighted by each fleet's facility MW. */
+typedef struct site_decider {
+    double value_usd_per_mwh;
+    char name[64];
+} site_decider;
+
+static wm_status site_decide(void *ctx, const wm_decide_in *in, wm_decide_out *out)
+{
+    const site_decider *sd = ctx;
+    wm_decide_in in2 = *in;
+    in2.breakeven_usd_per_mwh = sd->value_usd_per_mwh;
+    wm_status st = wm_decide_breakeven(NULL, &in2, out);
+    out->breakeven_usd_per_mwh = sd->value_usd_per_mwh;
+    if (st == WM_OK && in2.price_fresh) {
+        char r[sizeof out->reason];
+        snprintf(r, sizeof r, "%.100s (site %.40s)", out->reason, sd->name);
+        memcpy(out->reason, r, sizeof r);
+    }
+    return st;
+}
+
 static int fail_msg(const char *prog, const char *msg)
 {
     fprintf(stderr, "%s: %s\n", prog, msg);
@@ -149,9 +175,34 @@ int cmd_serve(int argc, char **argv)
                        p_serve, argc, argv, v, &o);
     if (rc != CLI_OK || o.help)
         return rc;
-    if (o.npos > 0)
-        return fail_msg(prog, "site files are read by the site module (not yet merged): give the site with "
-                              "--miners, --cap-mw and the price flags");
+    if (o.npos > 1)
+        return fail_msg(prog, "expected at most one site file");
+    static wm_site site; /* large: keep it off the stack */
+    site_decider sdec = {0};
+    bool have_site = o.npos == 1;
+    if (have_site) {
+        wm_err serr;
+        wm_err_clear(&serr);
+        wm_status sst = wm_site_load(o.pos[0], &site, &serr);
+        if (sst != WM_OK)
+            return cli_error(prog, sst, &serr);
+        double firm_mw = 0, fleet_mw = 0, value = 0;
+        for (size_t i = 0; i < site.ninference; i++)
+            firm_mw += site.inference[i].it_mw * site.halls[site.inference[i].hall_index].pue;
+        for (size_t i = 0; i < site.nfleets; i++) {
+            fleet_mw += site.fleets[i].facility_mw;
+            value += site.fleets[i].value_usd_per_mwh * site.fleets[i].facility_mw;
+        }
+        if (fleet_mw <= 0)
+            return fail_msg(prog, "the site file has no mining fleets to control");
+        sdec.value_usd_per_mwh = value / fleet_mw;
+        snprintf(sdec.name, sizeof sdec.name, "%s", site.name);
+        if (v[V_CAP].num == 0)
+            v[V_CAP].num = site.interconnect_mw - firm_mw;
+        if (!(v[V_CAP].num > 0))
+            return fail_msg(prog, "the site's interconnect leaves no power for mining after its firm AI load");
+    } else if (v[V_CAP].num == 0)
+        return fail_msg(prog, "--cap-mw: required without a site file");
     if (!v[V_MINERS].str || !*v[V_MINERS].str)
         return fail_msg(prog, "--miners: required (e.g. 127.0.0.1-127.0.3.232:4028)");
     bool have_csv = v[V_PRICES].str && *v[V_PRICES].str, have_url = v[V_PURL].str && *v[V_PURL].str;
@@ -267,6 +318,22 @@ int cmd_serve(int argc, char **argv)
     cfg.default_nameplate_w = v[V_NAMEPLATE].num;
     cfg.stale_telemetry_s = v[V_STALETEL].num;
     wm_decider dec = {wm_decide_breakeven, NULL};
+    if (have_site) {
+        dec = (wm_decider){site_decide, &sdec};
+        /* worst case before a miner is seen mining: the largest ASIC of the site's fleets */
+        double np = 0, w = 0, th = 0;
+        for (size_t i = 0; i < site.nfleets; i++) {
+            np = fmax(np, site.fleets[i].asic->power_w);
+            w += site.fleets[i].count * site.fleets[i].asic->power_w;
+            th += site.fleets[i].count * site.fleets[i].asic->hashrate_th_s;
+        }
+        if (!p_set(v, V_NAMEPLATE))
+            cfg.default_nameplate_w = np;
+        if (!p_set(v, V_EFF) && th > 0)
+            cfg.default_eff_j_per_th = w / th;
+        if (!p_set(v, V_HASHPRICE))
+            cfg.hashprice_usd_per_ph_day = site.hashprice_used_usd_per_ph_day;
+    }
     if ((st = wm_ctl_new(&cfg, tg, n, store, dec, &ctl)) != WM_OK) {
         fprintf(stderr, "%s: cannot start the controller: %s\n", prog, wm_strerror(st));
         goto out;
