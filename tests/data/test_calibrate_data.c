@@ -12,12 +12,7 @@
 
 static const char *data_dir(void)
 {
-    static char dir[1024];
-    const char *p = wmt_shared("bitcoin/btc_usd_daily_2015_2026.csv");
-    size_t n = strlen(p) - strlen("/bitcoin/btc_usd_daily_2015_2026.csv");
-    memcpy(dir, p, n);
-    dir[n] = 0;
-    return dir;
+    return wmt_shared_data_dir();
 }
 
 static int64_t day(const char *s)

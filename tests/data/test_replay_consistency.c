@@ -15,9 +15,7 @@
 static void test_replay_matches_btc_history(void **state)
 {
     (void)state;
-    char dir[1024];
-    const char *probe = wmt_shared("bitcoin/difficulty_daily_2009_2026.csv");
-    snprintf(dir, sizeof dir, "%.*s", (int)(strstr(probe, "/bitcoin/") - probe), probe);
+    const char *dir = wmt_shared_data_dir();
     wm_calibrate_files files;
     wm_calibrate_in in;
     wm_err e;

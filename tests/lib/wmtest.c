@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *wmt_shared(const char *rel)
@@ -29,4 +31,37 @@ void wmt_near_rel(double got, double want, double tol, const char *what, const c
         print_error("%s = %.12g, expected %.12g within relative %.3g\n", what, got, want, tol);
         _fail(file, line);
     }
+}
+
+const char *wmt_shared_data_dir(void)
+{
+    static char dir[1024];
+    const char *probe = "bitcoin/difficulty_daily_2009_2026.csv";
+    const char *p = wmt_shared(probe);
+    size_t n = strlen(p) - strlen(probe) - 1; /* drop "/<probe>" */
+    snprintf(dir, sizeof dir, "%.*s", (int)n, p);
+    return dir;
+}
+
+int wmt_run(const char *args, char *out, size_t out_cap, char *err, size_t err_cap)
+{
+    const char *bin = getenv("WM_BIN");
+    char ef[64], cmd[4096];
+    snprintf(ef, sizeof ef, "/tmp/wmt_run_%d.err", (int)getpid());
+    snprintf(cmd, sizeof cmd, "%s %s 2>%s", bin && *bin ? bin : "build/wattmux", args, ef);
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        print_error("cannot run %s\n", cmd);
+        fail();
+    }
+    size_t n = fread(out, 1, out_cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    FILE *e = fopen(ef, "r");
+    n = e ? fread(err, 1, err_cap - 1, e) : 0;
+    err[n] = '\0';
+    if (e)
+        fclose(e);
+    remove(ef);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -15,22 +15,7 @@ static char out[1 << 17], errbuf[4096];
 
 static void run(const char *args)
 {
-    const char *bin = getenv("WM_BIN");
-    char errf[64], cmd[4096];
-    snprintf(errf, sizeof errf, "/tmp/wm_cli_ai_%d.err", (int)getpid());
-    snprintf(cmd, sizeof cmd, "%s %s 2>%s", bin && *bin ? bin : "build/wattmux", args, errf);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    FILE *e = fopen(errf, "r");
-    n = e ? fread(errbuf, 1, sizeof errbuf - 1, e) : 0;
-    errbuf[n] = '\0';
-    if (e)
-        fclose(e);
-    remove(errf);
+    rc = wmt_run(args, out, sizeof out, errbuf, sizeof errbuf);
 }
 
 static json_t *run_json(const char *args)

@@ -18,23 +18,7 @@ static run R;
 
 static void wm(const char *args)
 {
-    const char *bin = getenv("WM_BIN");
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s 2>/tmp/wm_cli_err_%d", bin && *bin ? bin : "build/wattmux", args, (int)getpid());
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(R.out, 1, sizeof R.out - 1, p);
-    R.out[n] = '\0';
-    int st = pclose(p);
-    R.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    char ef[64];
-    snprintf(ef, sizeof ef, "/tmp/wm_cli_err_%d", (int)getpid());
-    FILE *e = fopen(ef, "r");
-    n = e ? fread(R.err, 1, sizeof R.err - 1, e) : 0;
-    R.err[n] = '\0';
-    if (e)
-        fclose(e);
-    remove(ef);
+    R.rc = wmt_run(args, R.out, sizeof R.out, R.err, sizeof R.err);
 }
 
 static json_t *wm_json(const char *args)

@@ -15,22 +15,7 @@ static char out[1 << 18], err[4096];
 
 static void wattmux(const char *args)
 {
-    const char *bin = getenv("WM_BIN");
-    char ef[64], cmd[4096];
-    snprintf(ef, sizeof ef, "/tmp/wm_cli_plan_%d.err", (int)getpid());
-    snprintf(cmd, sizeof cmd, "%s %s 2>%s", bin && *bin ? bin : "build/wattmux", args, ef);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    FILE *e = fopen(ef, "r");
-    n = e ? fread(err, 1, sizeof err - 1, e) : 0;
-    err[n] = 0;
-    if (e)
-        fclose(e);
-    remove(ef);
+    rc = wmt_run(args, out, sizeof out, err, sizeof err);
 }
 
 static json_t *wattmux_json(const char *args)
@@ -49,9 +34,7 @@ static json_t *wattmux_json(const char *args)
 static const char *data_arg(void)
 {
     static char a[1100];
-    const char *p = wmt_shared("bitcoin/btc_usd_daily_2015_2026.csv");
-    size_t n = strlen(p) - strlen("/bitcoin/btc_usd_daily_2015_2026.csv");
-    snprintf(a, sizeof a, "--data %.*s", (int)n, p);
+    snprintf(a, sizeof a, "--data %s", wmt_shared_data_dir());
     return a;
 }
 
