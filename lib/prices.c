@@ -70,7 +70,7 @@ wm_status wm_prices_parse(const char *buf, size_t len, const char *name, const w
         o = (wm_series_opts){.date_column = "Delivery Date", .hour_column = "Delivery Hour",
                              .interval_column = "Delivery Interval", .dst_flag_column = "Repeated Hour Flag",
                              .filter_column = "Settlement Point Name", .filter_value = req->column,
-                             .tz = WM_TZ_US_CENTRAL};
+                             .tz = WM_TZ_US_CENTRAL, .ts_format = WM_TS_MDY}; /* ERCOT: MM/DD/YYYY */
         cols[0] = "Settlement Point Price";
         if (header_has(buf, hlen, "Settlement Point Type")) {
             copy = drop_lzew(buf, len, &dlen);
@@ -82,7 +82,8 @@ wm_status wm_prices_parse(const char *buf, size_t len, const char *name, const w
         layout = "ercot-dam";
         o = (wm_series_opts){.date_column = "Delivery Date", .hour_column = "Hour Ending",
                              .dst_flag_column = "Repeated Hour Flag", .filter_column = "Settlement Point",
-                             .filter_value = req->column, .tz = WM_TZ_US_CENTRAL};
+                             .filter_value = req->column, .tz = WM_TZ_US_CENTRAL,
+                             .ts_format = WM_TS_MDY}; /* a one-day file (11/03/2024) is not ambiguous */
         cols[0] = "Settlement Point Price";
     } else if (header_has(buf, hlen, "delivery_date") && header_has(buf, hlen, "hour_ending")) {
         layout = "ercot-hourly-wide";
