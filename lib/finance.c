@@ -2,8 +2,6 @@
  * solver on a bracket found by scanning a rate grid upward from -0.99. */
 #include "finance.h"
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -29,11 +27,77 @@ static double irr_f(double r, void *p)
     return wm_finance_npv(c->cf, c->n, r);
 }
 
+/* NPV and its derivative in r, by Horner in x = 1/(1+r). */
+static double npv_d(const double *cf, size_t n, double r, double *dv)
+{
+    double x = 1.0 / (1.0 + r), v = 0, d = 0; /* d = dV/dx */
+    for (size_t i = n; i-- > 0;) {
+        d = d * x + v;
+        v = v * x + cf[i];
+    }
+    *dv = -d * x * x; /* dx/dr = -x^2 */
+    return v;
+}
+
+/* Root of the NPV in [lo, hi] where it changes sign: Newton safeguarded by bisection. */
+static double irr_polish(const double *cf, size_t n, double lo, double hi)
+{
+    double d, flo = npv_d(cf, n, lo, &d);
+    double r = 0.1 > lo && 0.1 < hi ? 0.1 : 0.5 * (lo + hi);
+    for (int it = 0; it < 300; it++) {
+        double f = npv_d(cf, n, r, &d);
+        if (f == 0)
+            break;
+        if ((f < 0) == (flo < 0))
+            lo = r, flo = f;
+        else
+            hi = r;
+        double next = d != 0 ? r - f / d : NAN;
+        if (!(next > lo && next < hi)) /* Newton left the bracket: bisect */
+            next = 0.5 * (lo + hi);
+        if (fabs(next - r) <= 1e-15 * fmax(1.0, fabs(r)) || hi - lo <= 1e-14 * fmax(1.0, fabs(r))) {
+            r = next;
+            break;
+        }
+        r = next;
+    }
+    return r;
+}
+
+static wm_status irr_unique(const double *cf, size_t n, double *irr)
+{
+    double lo = -0.99, hi = 1e3, d;
+    double flo = npv_d(cf, n, lo, &d), fhi = npv_d(cf, n, hi, &d);
+    if (flo == 0 || fhi == 0) {
+        *irr = flo == 0 ? lo : hi;
+        return WM_OK;
+    }
+    if ((flo < 0) == (fhi < 0))
+        return WM_EINFEASIBLE;
+    *irr = irr_polish(cf, n, lo, hi);
+    return WM_OK;
+}
+
 wm_status wm_finance_irr(const double *cf, size_t n, double *irr)
 {
     if (!cf || n < 2 || !irr)
         return WM_EINVAL;
     irr_ctx c = {cf, n};
+    /* Conventional flows (one sign change, zeros ignored) have exactly one root in x = 1/(1+r)
+     * > 0 (Descartes' rule of signs): bracket it on [-0.99, 1e3], the scan's range, and polish by
+     * Newton safeguarded with bisection; other flows take the scan below. */
+    int changes = 0;
+    double last = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cf[i] != 0) {
+            if (last != 0 && (cf[i] < 0) != (last < 0))
+                changes++;
+            last = cf[i];
+        }
+    if (changes == 0) /* no sign change: no root at all */
+        return WM_EINFEASIBLE;
+    if (changes == 1)
+        return irr_unique(cf, n, irr);
     /* grid: -0.99 .. 1e3, denser near zero */
     double lo = -0.99, flo = irr_f(lo, &c), hi = lo, fhi = flo;
     bool found = false;
@@ -56,24 +120,7 @@ wm_status wm_finance_irr(const double *cf, size_t n, double *irr)
     (void)fhi;
     if (!found)
         return WM_EINFEASIBLE;
-    gsl_function F = {irr_f, &c};
-    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    if (!s)
-        return WM_ENOMEM;
-    if (gsl_root_fsolver_set(s, &F, lo, hi) != GSL_SUCCESS) {
-        gsl_root_fsolver_free(s);
-        return WM_EINFEASIBLE;
-    }
-    double root = 0.5 * (lo + hi);
-    for (int it = 0; it < 200; it++) {
-        if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS)
-            break;
-        root = gsl_root_fsolver_root(s);
-        double a = gsl_root_fsolver_x_lower(s), b = gsl_root_fsolver_x_upper(s);
-        if (gsl_root_test_interval(a, b, 1e-14, 1e-13) == GSL_SUCCESS)
-            break;
-    }
-    gsl_root_fsolver_free(s);
+    double root = irr_polish(cf, n, lo, hi);
     *irr = root;
     return WM_OK;
 }
@@ -117,6 +164,68 @@ double wm_finance_quantile_sorted(const double *x, size_t n, double q)
     if (i + 1 >= n)
         return x[n - 1];
     return x[i] + (h - (double)i) * (x[i + 1] - x[i]);
+}
+
+/* Hoare-style selection: afterwards x[k] is the k-th smallest, x[..k) <= x[k] <= x(k..]. */
+static void select_k(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (hi > lo) {
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi]; /* median of three */
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+void wm_finance_quantiles(double *x, size_t n, const double *q, size_t nq, double *out)
+{
+    size_t base = 0; /* x[..base) holds the smallest values, already placed */
+    for (size_t m = 0; m < nq; m++) {
+        if (n == 0) {
+            out[m] = NAN;
+            continue;
+        }
+        double qq = q[m] <= 0 ? 0 : q[m] >= 1 ? 1 : q[m];
+        double h = qq * (double)(n - 1);
+        size_t i = (size_t)floor(h);
+        if (i >= n - 1) {
+            i = n - 1;
+            h = (double)i;
+        }
+        if (i >= base) {
+            select_k(x + base, n - base, i - base);
+            base = i;
+        }
+        double lo = x[i], v = lo;
+        if (h > (double)i) { /* the next order statistic: the smallest above position i */
+            double nx = x[i + 1];
+            for (size_t k = i + 2; k < n; k++)
+                nx = x[k] < nx ? x[k] : nx;
+            v = lo + (h - (double)i) * (nx - lo);
+        }
+        out[m] = v;
+    }
 }
 
 static int cmp_d(const void *a, const void *b)

@@ -20,6 +20,9 @@ wm_status wm_finance_payback(const double *cf, size_t n, double rate_per_period,
 
 /* Type-7 quantile of an ascending array. */
 double wm_finance_quantile_sorted(const double *sorted, size_t n, double q);
+/* The same quantiles of an unsorted x (reordered in place) by selection, O(n) each instead of a
+ * sort: q[0..nq) ascending, equal to wm_finance_quantile_sorted on the sorted data. */
+void wm_finance_quantiles(double *x, size_t n, const double *q, size_t nq, double *out);
 
 typedef struct wm_finance_risk {
     double mean, sd;          /* sd with n - 1 */

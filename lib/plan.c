@@ -4,6 +4,7 @@
 #include "dispatch.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,8 @@ void wm_plan_site_defaults(wm_plan_site *s)
     s->pue_ai = 1.4;                        /* gross/IT at design: Muskogee 1.43, Cipher 1.45, TeraWulf 1.25 */
     s->own_ai_capex_usd_per_mw = 38e6;      /* hall ~$9M + GPUs ~$29M per MW (ai.md section 4) */
     s->own_ai_lead_months = 12;
+    s->use[WM_USE_COLO] = true;
+    s->hybrids = false;
     s->grid_steps = 10;
     s->max_cvar_usd = 0;
 }
@@ -85,8 +88,10 @@ wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err)
         "lead times must be in [0, 120] months");
     REQ(s->refresh_every_years >= 0 && s->refresh_eff_gain >= 0 && s->refresh_eff_gain < 1,
         "refresh_every_years >= 0 and refresh_eff_gain in [0, 1)");
-    REQ(s->grid_steps >= 1 && 2 * (s->grid_steps + 1) <= WM_PLAN_MAX_STRATEGIES, "grid_steps %d must be in [1, %d]",
-        s->grid_steps, WM_PLAN_MAX_STRATEGIES / 2 - 1);
+    REQ(s->grid_steps >= 1 && s->grid_steps <= 100, "grid_steps %d must be in [1, 100]", s->grid_steps);
+    REQ(wm_plan_strategy_count(s, true) <= WM_PLAN_MAX_STRATEGIES,
+        "%zu strategies: more than %d (offer fewer uses, drop hybrids or use a coarser grid)",
+        wm_plan_strategy_count(s, true), WM_PLAN_MAX_STRATEGIES);
 #undef REQ
     return WM_OK;
 }
@@ -112,7 +117,10 @@ double wm_plan_mining_usd_per_mw_day(const wm_plan_site *s, const wm_plan_hooks 
 double wm_plan_colo_usd_per_mw_day(const wm_plan_site *s, const wm_scenario_day *d, int lease_year)
 {
     double it_kw = 1000.0 / s->pue_ai;
-    double rent = s->colo_rent_usd_per_kw_month * pow(1.0 + s->colo_escalator_per_year, (double)lease_year);
+    double step = s->colo_escalator_per_year == 0 || lease_year == 0
+                      ? 1.0
+                      : pow(1.0 + s->colo_escalator_per_year, (double)lease_year); /* pow is costly per path-day */
+    double rent = s->colo_rent_usd_per_kw_month * step;
     double noi = it_kw * rent * 12.0 / YEAR_DAYS * s->colo_noi_margin * d->colo_rent_factor;
     if (!s->colo_power_pass_through && d->colo_rent_factor > 0) /* the hall draws its full facility MW */
         noi -= 24.0 * (d->power_usd_per_mwh + s->power_adder_usd_per_mwh);
@@ -143,13 +151,20 @@ static int lead_days(double months)
     return (int)lround(months * YEAR_DAYS / 12.0);
 }
 
-/* Row per path: mining[0..Y], colo[0..Y], own AI[0..Y], USD per facility MW by year
+/* Row per path: mining[0..Y], then for each use u: alt_u[0..Y], USD per facility MW by year
  * (index 0 = at the start; purchases and sales fall in the year they happen), then ROW_EXTRA
  * fleet figures. Mining: the installed fleet runs day by day (wm_plan_mining_usd_per_mw_day);
  * every REVIEW_DAYS, on the trailing WINDOW_DAYS only (no look-ahead), the operator replaces it
  * with the newest generation when the gain repays the price net of the old fleet's resale value
  * within refresh_payback_years, buys into an empty site on the same test, or sells a fleet that
- * no longer covers its fixed opex. The converted MW sell their machines at the start. */
+ * no longer covers its fixed opex. The converted MW sell their machines at the start. Uses that
+ * are not offered keep zero rows. */
+#define NROW(Y) ((1 + WM_USE_COUNT) * (size_t)((Y) + 1) + ROW_EXTRA)
+static bool own_ai_on(const wm_plan_site *s, const wm_plan_hooks *h, int u)
+{
+    return u != WM_USE_COLO && s->use[u] && h && h->own_ai_usd_per_mw_day;
+}
+
 static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scenario_day *days, int ndays, double *out)
 {
     (void)ws;
@@ -157,8 +172,10 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
     const plan_ctx *c = vctx;
     const wm_plan_site *s = c->site;
     const int Y = s->years;
-    double *m = out, *co = out + (Y + 1), *ai = out + 2 * (Y + 1), *extra = out + 3 * (Y + 1);
-    memset(out, 0, (3 * (size_t)(Y + 1) + ROW_EXTRA) * sizeof *out);
+    double *m = out, *extra = out + (1 + WM_USE_COUNT) * (size_t)(Y + 1), *alt[WM_USE_COUNT];
+    memset(out, 0, NROW(Y) * sizeof *out);
+    for (int u = 0; u < WM_USE_COUNT; u++)
+        alt[u] = out + (size_t)(1 + u) * (size_t)(Y + 1);
     const double fixed_day = s->mining_fixed_opex_usd_per_mw_year / YEAR_DAYS;
     double eff = s->eff_j_per_th;
     double trail[WINDOW_DAYS]; /* contribution before fixed opex of the installed fleet, ring */
@@ -166,10 +183,12 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
     int bought = -(int)lround(s->fleet_age_years * YEAR_DAYS), purchases = 0, first_retire = -1;
     const int colo_lead = lead_days(s->colo_lead_months), ai_lead = lead_days(s->own_ai_lead_months);
     const double colo_end = colo_lead + s->colo_term_years * YEAR_DAYS;
-    bool has_ai = c->hooks && c->hooks->own_ai_usd_per_mw_day;
-    const double value0 = wm_plan_fleet_value_usd_per_mw(s, eff, s->fleet_age_years);
-    co[0] += value0; /* the converted MW's machines are sold at the start */
-    ai[0] += value0;
+    bool ai_on[WM_USE_COUNT];
+    for (int u = 0; u < WM_USE_COUNT; u++) {
+        ai_on[u] = own_ai_on(s, c->hooks, u);
+        /* the converted MW's machines are sold at the start */
+        alt[u][0] += wm_plan_fleet_value_usd_per_mw(s, eff, s->fleet_age_years);
+    }
     /* the margin gain of a purchase is expected to fade as the network adopts the same
      * generation: at the rate of the efficiency gain, so the payback test integrates
      * (1 - g)^t over the payback period */
@@ -213,14 +232,19 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
             m[y] += v;
             trail[d % WINDOW_DAYS] = v + fixed_day;
         }
-        if (d >= colo_lead && d < colo_end)
-            co[y] += wm_plan_colo_usd_per_mw_day(s, &days[d], (d - colo_lead) / YEAR_DAYS);
-        if (has_ai && d >= ai_lead)
-            ai[y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, &days[d]);
+        if (s->use[WM_USE_COLO] && d >= colo_lead && d < colo_end)
+            alt[WM_USE_COLO][y] += wm_plan_colo_usd_per_mw_day(s, &days[d], (d - colo_lead) / YEAR_DAYS);
+        if (d >= ai_lead)
+            for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++)
+                if (ai_on[u])
+                    alt[u][y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, (wm_plan_use)u, &days[d]);
     }
     if (inst) /* the fleet's resale value at the horizon */
         m[Y] += wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS);
-    if (s->colo_terminal_noi_multiple > 0) {
+    double *co = alt[WM_USE_COLO];
+    if (!s->use[WM_USE_COLO]) {
+        /* not offered */
+    } else if (s->colo_terminal_noi_multiple > 0) {
         co[Y] += s->colo_terminal_noi_multiple * co[Y];
     } else if (s->colo_value_remaining_term && d > colo_lead && colo_end > d) {
         /* the lease still runs after the horizon: its remaining contracted NOI, at the last day's
@@ -240,6 +264,111 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
     return WM_OK;
 }
 
+const char *wm_plan_use_name(wm_plan_use u)
+{
+    static const char *names[WM_USE_COUNT] = {"colo", "cloud", "tokens", "train"};
+    return u < WM_USE_COUNT ? names[u] : "?";
+}
+
+wm_status wm_plan_uses_parse(const char *text, bool use[WM_USE_COUNT], wm_err *err)
+{
+    for (int u = 0; u < WM_USE_COUNT; u++)
+        use[u] = false;
+    const char *p = text;
+    int n = 0;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t')) {
+            p++;
+            len--;
+        }
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        int u = 0;
+        for (; u < WM_USE_COUNT; u++)
+            if (strlen(wm_plan_use_name((wm_plan_use)u)) == len && strncmp(p, wm_plan_use_name((wm_plan_use)u), len) == 0)
+                break;
+        if (u == WM_USE_COUNT)
+            return wm_err_set(err, WM_EPARSE, "uses", 0, 0, "unknown use '%.*s': expected colo, cloud, tokens or train",
+                              (int)(len > 40 ? 40 : len), p);
+        use[u] = true;
+        n++;
+        p = e ? e + 1 : NULL;
+    }
+    if (n == 0)
+        return wm_err_set(err, WM_EPARSE, "uses", 0, 0, "expected at least one of colo, cloud, tokens, train");
+    return WM_OK;
+}
+
+/* Offered uses (own AI ones only with the hook), in wm_plan_use order. */
+static int offered(const wm_plan_site *s, bool has_own_ai, int *list)
+{
+    int n = 0;
+    for (int u = 0; u < WM_USE_COUNT; u++)
+        if (s->use[u] && (u == WM_USE_COLO || has_own_ai))
+            list[n++] = u;
+    return n;
+}
+
+size_t wm_plan_strategy_count(const wm_plan_site *s, bool has_own_ai)
+{
+    int list[WM_USE_COUNT], n = offered(s, has_own_ai, list);
+    size_t g = s->grid_steps > 0 ? (size_t)s->grid_steps : 0;
+    size_t pairs = s->hybrids ? (size_t)n * (size_t)(n - 1) / 2 : 0;
+    return 1 + (size_t)n * g + pairs * (g > 1 ? g * (g - 1) / 2 : 0);
+}
+
+/* Fill out->r[..].mw with the strategies in wm_plan_strategy_count's order. */
+static void enumerate(const wm_plan_site *s, bool has_own_ai, wm_plan_out *out)
+{
+    int list[WM_USE_COUNT], n = offered(s, has_own_ai, list), g = s->grid_steps;
+    out->n = 0;
+    memset(out->r[out->n++].mw, 0, sizeof out->r[0].mw);
+    for (int a = 0; a < n; a++)
+        for (int k = 1; k <= g; k++) {
+            wm_plan_result *r = &out->r[out->n++];
+            memset(r->mw, 0, sizeof r->mw);
+            r->mw[list[a]] = s->site_mw * k / g;
+        }
+    for (int a = 0; s->hybrids && a < n; a++)
+        for (int b = a + 1; b < n; b++)
+            for (int i = 1; i < g; i++)
+                for (int j = 1; i + j <= g; j++) {
+                    wm_plan_result *r = &out->r[out->n++];
+                    memset(r->mw, 0, sizeof r->mw);
+                    r->mw[list[a]] = s->site_mw * i / g;
+                    r->mw[list[b]] = s->site_mw * j / g;
+                }
+    for (size_t i = 0; i < out->n; i++) {
+        wm_plan_result *r = &out->r[i];
+        r->x_mw = 0;
+        r->main_use = -1;
+        for (int u = 0; u < WM_USE_COUNT; u++) {
+            r->x_mw += r->mw[u];
+            if (r->mw[u] > 0 && (r->main_use < 0 || r->mw[u] > r->mw[r->main_use]))
+                r->main_use = u;
+        }
+    }
+}
+
+const char *wm_plan_strategy_label(const wm_plan_site *s, const wm_plan_result *r, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    if (r->x_mw <= 0) {
+        snprintf(buf, n, "stay mining");
+        return buf;
+    }
+    for (int u = 0; u < WM_USE_COUNT; u++)
+        if (r->mw[u] > 0 && k < n)
+            k += (size_t)snprintf(buf + k, n - k, "%s%.0f MW %s", k ? " + " : "", r->mw[u],
+                                  wm_plan_use_name((wm_plan_use)u));
+    if (s->site_mw - r->x_mw > 1e-9 * s->site_mw && k < n)
+        snprintf(buf + k, n - k, " + %.0f MW mining", s->site_mw - r->x_mw);
+    return buf;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -251,7 +380,7 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
                                   uint64_t paths, wm_plan_out *out)
 {
     const int Y = site->years;
-    const size_t nrow = 3 * (size_t)(Y + 1) + ROW_EXTRA;
+    const size_t nrow = NROW(Y);
     wm_status st = WM_OK;
     double *cf = malloc(paths * (size_t)(Y + 1) * sizeof *cf);
     double *npv = malloc(paths * sizeof *npv), *scratch = malloc(paths * sizeof *scratch);
@@ -260,78 +389,98 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
         st = WM_ENOMEM;
         goto done;
     }
-    out->n = 0;
-    bool has_ai = hooks && hooks->own_ai_usd_per_mw_day;
-    for (int kind = 0; kind < (has_ai ? 2 : 1); kind++) {
-        for (int k = kind ? 1 : 0; k <= site->grid_steps; k++) {
-            wm_plan_result *r = &out->r[out->n++];
-            r->kind = (wm_plan_kind)kind;
-            r->x_mw = site->site_mw * k / site->grid_steps;
-            double capex = kind == 0 ? r->x_mw / site->pue_ai * site->colo_capex_usd_per_mw_it *
-                                           (1.0 - site->colo_tenant_capex_share)
-                                     : r->x_mw * site->own_ai_capex_usd_per_mw;
-            double mean_cf[WM_PLAN_MAX_YEARS + 1] = {0}, mean_inc[WM_PLAN_MAX_YEARS + 1] = {0};
-            size_t nirr = 0;
-            for (uint64_t i = 0; i < paths; i++) {
-                const double *m = rows + i * nrow, *alt = m + (size_t)(Y + 1) * (kind == 0 ? 1 : 2);
-                double *f = cf + i * (size_t)(Y + 1), inc[WM_PLAN_MAX_YEARS + 1];
-                for (int y = 0; y <= Y; y++) {
-                    f[y] = (site->site_mw - r->x_mw) * m[y] + r->x_mw * alt[y];
-                    inc[y] = r->x_mw * (alt[y] - m[y]); /* versus staying with mining */
-                }
-                f[0] -= capex;
-                inc[0] -= capex;
-                for (int y = 0; y <= Y; y++) {
-                    mean_cf[y] += f[y] / (double)paths;
-                    mean_inc[y] += inc[y] / (double)paths;
-                }
-                npv[i] = wm_finance_npv(f, (size_t)Y + 1, site->discount_rate);
-                double v;
-                if (r->x_mw > 0 && wm_finance_irr(inc, (size_t)Y + 1, &v) == WM_OK)
-                    irr[nirr++] = v;
-            }
-            if ((st = wm_finance_risk_of(npv, paths, 0.05, scratch, &r->npv)) != WM_OK)
-                goto done;
-            r->hist_lo_usd = r->hist_hi_usd = npv[0];
-            for (uint64_t i = 1; i < paths; i++) {
-                r->hist_lo_usd = fmin(r->hist_lo_usd, npv[i]);
-                r->hist_hi_usd = fmax(r->hist_hi_usd, npv[i]);
-            }
-            if (r->hist_hi_usd <= r->hist_lo_usd) { /* one value: a bin of +-0.5% around it */
-                double w = fabs(r->hist_lo_usd) * 0.005 + 1.0;
-                r->hist_lo_usd -= w;
-                r->hist_hi_usd += w;
-            }
-            for (uint64_t i = 0; i < paths; i++) {
-                int b = (int)((npv[i] - r->hist_lo_usd) / (r->hist_hi_usd - r->hist_lo_usd) * WM_PLAN_HIST_BINS);
-                r->hist[b < 0 ? 0 : b >= WM_PLAN_HIST_BINS ? WM_PLAN_HIST_BINS - 1 : b]++;
-            }
-            if (nirr) {
-                qsort(irr, nirr, sizeof *irr, cmp_d);
-                r->irr_median = wm_finance_quantile_sorted(irr, nirr, 0.5);
-            } else {
-                r->irr_median = NAN;
-            }
-            if (r->x_mw <= 0 || wm_finance_irr(mean_inc, (size_t)Y + 1, &r->irr_of_mean) != WM_OK)
-                r->irr_of_mean = NAN;
-            if (r->x_mw <= 0 || wm_finance_payback(mean_inc, (size_t)Y + 1, 0, &r->payback_years_of_mean) != WM_OK)
-                r->payback_years_of_mean = NAN;
+    enumerate(site, hooks && hooks->own_ai_usd_per_mw_day, out);
+    bool irr_done[WM_USE_COUNT] = {false};
+    double irr_median_of[WM_USE_COUNT] = {0};
+    for (size_t si = 0; si < out->n; si++) {
+        wm_plan_result *r = &out->r[si];
+        double capex = r->mw[WM_USE_COLO] / site->pue_ai * site->colo_capex_usd_per_mw_it *
+                       (1.0 - site->colo_tenant_capex_share);
+        for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++)
+            capex += r->mw[u] * site->own_ai_capex_usd_per_mw;
+        double mean_cf[WM_PLAN_MAX_YEARS + 1] = {0}, mean_inc[WM_PLAN_MAX_YEARS + 1] = {0};
+        size_t nirr = 0;
+        /* a one-use strategy's incremental flows are x times those of 1 MW: every x of a use
+         * has the same per-path IRRs, so they are solved once per use */
+        int one = r->main_use >= 0 && r->mw[r->main_use] == r->x_mw ? r->main_use : -1;
+        /* hybrids: only the IRR of the mean flows (per-path IRRs of ~300 mixes x paths would
+         * dominate the run time; their flows often change sign twice, so no fast path) */
+        bool irr_known = one < 0 || irr_done[one];
+        for (uint64_t i = 0; i < paths; i++) {
+            const double *m = rows + i * nrow;
+            double *f = cf + i * (size_t)(Y + 1), inc[WM_PLAN_MAX_YEARS + 1];
             for (int y = 0; y <= Y; y++) {
-                for (uint64_t i = 0; i < paths; i++)
-                    scratch[i] = cf[i * (size_t)(Y + 1) + (size_t)y];
-                qsort(scratch, paths, sizeof *scratch, cmp_d);
-                r->cf_p5[y] = wm_finance_quantile_sorted(scratch, paths, 0.05);
-                r->cf_p50[y] = wm_finance_quantile_sorted(scratch, paths, 0.50);
-                r->cf_p95[y] = wm_finance_quantile_sorted(scratch, paths, 0.95);
-                r->cf_mean[y] = mean_cf[y];
+                f[y] = (site->site_mw - r->x_mw) * m[y];
+                inc[y] = 0;
+                for (int u = 0; u < WM_USE_COUNT; u++)
+                    if (r->mw[u] > 0) {
+                        double a = m[(size_t)(1 + u) * (size_t)(Y + 1) + (size_t)y];
+                        f[y] += r->mw[u] * a;
+                        inc[y] += r->mw[u] * (a - m[y]); /* versus staying with mining */
+                    }
             }
+            f[0] -= capex;
+            inc[0] -= capex;
+            for (int y = 0; y <= Y; y++) {
+                mean_cf[y] += f[y] / (double)paths;
+                mean_inc[y] += inc[y] / (double)paths;
+            }
+            npv[i] = wm_finance_npv(f, (size_t)Y + 1, site->discount_rate);
+            double v;
+            if (r->x_mw > 0 && !irr_known && wm_finance_irr(inc, (size_t)Y + 1, &v) == WM_OK)
+                irr[nirr++] = v;
+        }
+        if ((st = wm_finance_risk_of(npv, paths, 0.05, scratch, &r->npv)) != WM_OK)
+            goto done;
+        r->hist_lo_usd = r->hist_hi_usd = npv[0];
+        for (uint64_t i = 1; i < paths; i++) {
+            r->hist_lo_usd = fmin(r->hist_lo_usd, npv[i]);
+            r->hist_hi_usd = fmax(r->hist_hi_usd, npv[i]);
+        }
+        if (r->hist_hi_usd <= r->hist_lo_usd) { /* one value: a bin of +-0.5% around it */
+            double w = fabs(r->hist_lo_usd) * 0.005 + 1.0;
+            r->hist_lo_usd -= w;
+            r->hist_hi_usd += w;
+        }
+        for (uint64_t i = 0; i < paths; i++) {
+            int b = (int)((npv[i] - r->hist_lo_usd) / (r->hist_hi_usd - r->hist_lo_usd) * WM_PLAN_HIST_BINS);
+            r->hist[b < 0 ? 0 : b >= WM_PLAN_HIST_BINS ? WM_PLAN_HIST_BINS - 1 : b]++;
+        }
+        if (one < 0) {
+            r->irr_median = NAN;
+        } else if (irr_known) {
+            r->irr_median = irr_median_of[one];
+        } else if (nirr) {
+            qsort(irr, nirr, sizeof *irr, cmp_d);
+            r->irr_median = wm_finance_quantile_sorted(irr, nirr, 0.5);
+        } else {
+            r->irr_median = NAN;
+        }
+        if (one >= 0 && !irr_known) {
+            irr_done[one] = true;
+            irr_median_of[one] = r->irr_median;
+        }
+        if (r->x_mw <= 0 || wm_finance_irr(mean_inc, (size_t)Y + 1, &r->irr_of_mean) != WM_OK)
+            r->irr_of_mean = NAN;
+        if (r->x_mw <= 0 || wm_finance_payback(mean_inc, (size_t)Y + 1, 0, &r->payback_years_of_mean) != WM_OK)
+            r->payback_years_of_mean = NAN;
+        for (int y = 0; y <= Y; y++) {
+            for (uint64_t i = 0; i < paths; i++)
+                scratch[i] = cf[i * (size_t)(Y + 1) + (size_t)y];
+            static const double qs[3] = {0.05, 0.50, 0.95};
+            double qv[3];
+            wm_finance_quantiles(scratch, paths, qs, 3, qv);
+            r->cf_p5[y] = qv[0];
+            r->cf_p50[y] = qv[1];
+            r->cf_p95[y] = qv[2];
+            r->cf_mean[y] = mean_cf[y];
         }
     }
     /* fleet policy figures (the mining rows' extras) */
     size_t nret = 0;
     double sret = 0, nend = 0, nbuy = 0;
     for (uint64_t i = 0; i < paths; i++) {
-        const double *e = rows + i * nrow + 3 * (size_t)(Y + 1);
+        const double *e = rows + i * nrow + (1 + WM_USE_COUNT) * (size_t)(Y + 1);
         nend += e[0];
         nbuy += e[1];
         if (e[2] >= 0) {
@@ -380,7 +529,10 @@ wm_status wm_plan_run_progress(const wm_scenario_params *scn, const wm_plan_site
         return st;
     if (paths < 20 || !out)
         return wm_err_set(err, WM_EINVAL, "plan", 0, 0, "need at least 20 paths");
-    const size_t nrow = 3 * (size_t)(site->years + 1) + ROW_EXTRA;
+    if (wm_plan_strategy_count(site, hooks && hooks->own_ai_usd_per_mw_day) > WM_PLAN_MAX_STRATEGIES)
+        return wm_err_set(err, WM_ERANGE, "plan", 0, 0, "%zu strategies: more than %d (fewer uses, no hybrids or a coarser grid)",
+                          wm_plan_strategy_count(site, hooks && hooks->own_ai_usd_per_mw_day), WM_PLAN_MAX_STRATEGIES);
+    const size_t nrow = NROW(site->years);
     double *rows = malloc(paths * nrow * sizeof *rows);
     if (!rows)
         return WM_ENOMEM;
@@ -420,7 +572,7 @@ wm_status wm_plan_replay(const wm_plan_site *site0, const wm_plan_hooks *hooks, 
     wm_status st = wm_plan_site_check(&site, err);
     if (st != WM_OK)
         return st;
-    double rows[3 * (WM_PLAN_MAX_YEARS + 1) + ROW_EXTRA];
+    double rows[NROW(WM_PLAN_MAX_YEARS)];
     plan_ctx ctx = {&site, hooks};
     reduce_path(&ctx, NULL, 0, days, site.years * YEAR_DAYS, rows);
     memset(out, 0, sizeof *out);

@@ -3,8 +3,9 @@
  * the newest generation pays back, all decided on trailing data only), or converts X MW to AI
  * colocation (landlord's share of the fit-out, machines sold, lead time during which those MW
  * earn nothing, rent per kW-month with escalator and term, the tenant's default and re-letting
- * from the scenario, power passed through), or runs its own AI
- * compute on X MW when a value for it is plugged in; X on a grid. Every strategy is priced on
+ * from the scenario, power passed through), or runs its own AI compute on X MW (GPU cloud,
+ * token serving or interruptible training, when a value for it is plugged in); X on a grid, and
+ * optionally hybrids of two AI uses with mining on the rest (X + Y <= S). Every strategy is priced on
  * the same simulated paths (sim.h). Per strategy: NPV (the site's discount rate), IRR, payback,
  * yearly cash-flow fan, P(NPV < 0), VaR and CVaR at 5% (finance.h); the recommended split under
  * the user's risk limit and the efficient frontier (mean NPV vs CVaR).
@@ -22,8 +23,21 @@
 #include "sim.h"
 
 #define WM_PLAN_MAX_YEARS 15
-#define WM_PLAN_MAX_STRATEGIES 64
+#define WM_PLAN_MAX_STRATEGIES 512
 #define WM_PLAN_HIST_BINS 40
+
+/* What converted MW are used for (mining takes the rest of the site). */
+typedef enum wm_plan_use {
+    WM_USE_COLO = 0, /* lease to an AI tenant */
+    WM_USE_CLOUD,    /* own GPUs rented by the hour */
+    WM_USE_TOKENS,   /* own GPUs serving an LLM, paid per token */
+    WM_USE_TRAIN,    /* own GPUs sold as interruptible training compute */
+    WM_USE_COUNT
+} wm_plan_use;
+/* "colo", "cloud", "tokens", "train" (the names of --uses and the site file's plan: uses) */
+const char *wm_plan_use_name(wm_plan_use u);
+/* Parse a comma-separated list of use names into use[WM_USE_COUNT] (all false first). */
+wm_status wm_plan_uses_parse(const char *text, bool use[WM_USE_COUNT], wm_err *err);
 
 typedef struct wm_plan_hooks {
     /* USD per MW of mining capacity per day earned by curtailing inside the day (dispatch module,
@@ -31,8 +45,9 @@ typedef struct wm_plan_hooks {
      * wholesale price that day. With it the day's margin is not floored (the hourly dispatch
      * already switches off exactly the hours that lose money). */
     double (*curtail_usd_per_mw_day)(void *ctx, const wm_scenario_day *day, double breakeven_usd_per_mwh);
-    /* Margin (after power) of own GPU cloud or token serving per facility MW per day (aiecon). */
-    double (*own_ai_usd_per_mw_day)(void *ctx, const wm_scenario_day *day);
+    /* Margin (after power and opex, before capex) of own AI compute used as `use` (WM_USE_CLOUD,
+     * WM_USE_TOKENS or WM_USE_TRAIN) per facility MW per day (aiecon). */
+    double (*own_ai_usd_per_mw_day)(void *ctx, wm_plan_use use, const wm_scenario_day *day);
     void *ctx; /* must be thread-safe: called from worker threads */
 } wm_plan_hooks;
 
@@ -71,7 +86,9 @@ typedef struct wm_plan_site {
     /* own AI */
     double own_ai_capex_usd_per_mw;   /* GPUs and hall per facility MW */
     double own_ai_lead_months;
-    /* grid and risk limit */
+    /* strategies, grid and risk limit */
+    bool use[WM_USE_COUNT];           /* uses offered for the converted MW (own AI ones need the hook) */
+    bool hybrids;                     /* also every mix of two offered uses, X + Y <= site, mining the rest */
     int grid_steps;                   /* X = site_mw * k / grid_steps, k = 0..grid_steps */
     double max_cvar_usd;              /* risk limit: CVaR5 of NPV (loss) at most this; <= 0 = none */
 } wm_plan_site;
@@ -80,15 +97,14 @@ typedef struct wm_plan_site {
 void wm_plan_site_defaults(wm_plan_site *s);
 wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err);
 
-typedef enum wm_plan_kind { WM_PLAN_MINING_COLO = 0, WM_PLAN_MINING_OWN_AI = 1 } wm_plan_kind;
-
 typedef struct wm_plan_result {
-    wm_plan_kind kind;
-    double x_mw;                      /* MW converted (0 = stay mining) */
+    double mw[WM_USE_COUNT];          /* MW converted to each use; mining runs on site_mw - x_mw */
+    double x_mw;                      /* MW converted in all (0 = stay mining) */
+    int main_use;                     /* the use with the most MW (-1 = stay mining) */
     wm_finance_risk npv;              /* over paths, USD */
     /* IRR and payback of the conversion: incremental cash flows versus staying with mining
      * (capex, then x_mw * (alternative - mining margin) per year); NaN for x_mw = 0. */
-    double irr_median;                /* of per-path IRRs (paths without an IRR excluded) */
+    double irr_median;                /* of per-path IRRs (paths without an IRR excluded); NaN for hybrids */
     double irr_of_mean;               /* IRR of the mean incremental cash flows */
     double payback_years_of_mean;     /* NaN if the mean incremental cash flows never pay back */
     double cf_p5[WM_PLAN_MAX_YEARS + 1], cf_p50[WM_PLAN_MAX_YEARS + 1], cf_p95[WM_PLAN_MAX_YEARS + 1];
@@ -109,6 +125,13 @@ typedef struct wm_plan_out {
     double fleet_retired_share, fleet_purchases_mean, fleet_first_retire_year_mean;
     uint64_t seed, paths;
 } wm_plan_out;
+
+/* Number of strategies the site's uses, hybrids and grid give (r[0] is always stay mining, then
+ * each offered use on k = 1..grid in wm_plan_use order, then the hybrids); has_own_ai: the hook
+ * for own AI is plugged in. */
+size_t wm_plan_strategy_count(const wm_plan_site *s, bool has_own_ai);
+/* "stay mining", "40 MW colo + 60 MW mining", "30 MW colo + 20 MW tokens + 50 MW mining". */
+const char *wm_plan_strategy_label(const wm_plan_site *s, const wm_plan_result *r, char *buf, size_t n);
 
 /* Run: simulate `paths` paths of the scenario over site->years and price every strategy. */
 wm_status wm_plan_run(const wm_scenario_params *scn, const wm_plan_site *site, const wm_plan_hooks *hooks,

@@ -215,20 +215,21 @@ static void tab_sheet(const tab *t, lxw_workbook *wb, lxw_format *bold)
 }
 
 /* ---- strategy helpers ---- */
+/* "stay mining", a use name ("colo", "tokens", ...) or "hybrid" when two uses share the site */
 static const char *use_name(const wm_plan_result *r)
 {
-    return r->x_mw <= 0 ? "stay mining" : (r->kind == WM_PLAN_MINING_COLO ? "colocation" : "own GPU cloud");
+    int n = 0;
+    for (int u = 0; u < WM_USE_COUNT; u++)
+        n += r->mw[u] > 0;
+    return r->x_mw <= 0 ? "stay mining" : n > 1 ? "hybrid" : wm_plan_use_name((wm_plan_use)r->main_use);
 }
 
 static void strategy_label(const wm_plan_site *s, const wm_plan_result *r, char *buf, size_t n)
 {
     if (r->x_mw <= 0)
         snprintf(buf, n, "stay mining (%.0f MW)", s->site_mw);
-    else if (r->x_mw >= s->site_mw)
-        snprintf(buf, n, "all %.0f MW %s", r->x_mw, r->kind == WM_PLAN_MINING_COLO ? "colocation" : "own GPU cloud");
     else
-        snprintf(buf, n, "%.0f MW %s + %.0f MW mining", r->x_mw,
-                 r->kind == WM_PLAN_MINING_COLO ? "colocation" : "own GPU cloud", s->site_mw - r->x_mw);
+        wm_plan_strategy_label(s, r, buf, n);
 }
 
 /* indexes of the strategies the charts show: stay, half colo, all colo, recommended */
@@ -459,7 +460,12 @@ static void chart_frontier(sbuf *b, const wm_plan_site *s, const wm_plan_out *o)
     for (size_t i = 0; i < o->n; i++) {
         const wm_plan_result *r = &o->r[i];
         double x = fx(&f, -r->npv.cvar / 1e6), y = fy(&f, r->npv.mean / 1e6);
-        const char *c = r->kind == WM_PLAN_MINING_COLO ? (r->x_mw <= 0 ? COLORS[0] : COLORS[2]) : COLORS[3];
+        int nu = 0;
+        for (int u = 0; u < WM_USE_COUNT; u++)
+            nu += r->mw[u] > 0;
+        /* stay mining, then one colour per use, grey for hybrids */
+        static const int use_color[WM_USE_COUNT] = {2, 3, 1, 4};
+        const char *c = r->x_mw <= 0 ? COLORS[0] : nu > 1 ? COLORS[5] : COLORS[use_color[r->main_use]];
         char lab[128];
         strategy_label(s, r, lab, sizeof lab);
         sb_printf(b, "<circle class=\"data\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"%s><title>", x, y, c,
@@ -704,7 +710,7 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
     /* what the answer hinges on: the all-colocation mean NPV is linear in the tenant's share of
      * the fit-out (capex at t = 0) and in the rent (NOI, and the terminal value, scale with it) */
     const wm_plan_result *all = &o->r[s->grid_steps];
-    if (all->kind == WM_PLAN_MINING_COLO && all->x_mw > 0 && s->colo_capex_usd_per_mw_it > 0) {
+    if (all->mw[WM_USE_COLO] > 0 && s->colo_capex_usd_per_mw_it > 0) {
         double capex_full = all->x_mw / s->pue_ai * s->colo_capex_usd_per_mw_it;
         double share = s->colo_tenant_capex_share - (all->npv.mean - stay->npv.mean) / capex_full;
         double fixed = all->x_mw * wm_plan_fleet_value_usd_per_mw(s, s->eff_j_per_th, s->fleet_age_years) -

@@ -64,13 +64,15 @@ static const wm_param site_table[] = {
     {"colo-horizon-only", "colo_horizon_only", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "do not count the lease's contracted NOI after the horizon"},
     {"pue-ai", "pue_ai", N_, "", 1.4, 1, 3, NULL, "facility/IT power of the AI hall"},
     {"colo-terminal", "colo_terminal_noi_multiple", N_, "", 0, 0, 50, NULL, "hall value at the horizon as a multiple of the last year's NOI (0 = none)"},
+    {"uses", "uses", WM_PARAM_STR, "", 0, 0, 0, "colo", "uses offered for the converted MW, comma-separated: colo, cloud (own GPUs rented by the hour), tokens (own GPUs serving an LLM), train (own GPUs sold as interruptible training)"},
+    {"hybrids", "hybrids", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also price every mix of two offered uses (X + Y MW, mining on the rest)"},
     {"grid", "grid_steps", I_, "", 10, 1, 30, NULL, "X = site MW x k / grid"},
     {"max-cvar", "max_cvar_usd", N_, "USD", 0, 0, 1e12, NULL, "risk limit: CVaR 5% of NPV (loss) at most this (0 = none)"},
     {"paths", "paths", I_, "", 2000, 20, 1e7, NULL, "Monte Carlo paths"},
     {"seed", "seed", I_, "", 1, 0, 9007199254740991.0, NULL, "random seed (printed)"},
     {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
     {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths"},
-    {"own-ai", "own_ai", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also price own GPU cloud on X MW (lib/aiecon defaults; rent follows the simulated $/GPU-hour)"},
+    {"own-ai", "own_ai", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "shorthand: add cloud to --uses"},
     {"intraday", "intraday", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "value hourly curtailment with the dispatch module on real day shapes (ERCOT LZ_WEST 2023 from --data)"},
     {"replay-from", "replay_from_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history replay: price every strategy on the real days from this date (YYYY-MM-DD)"},
     {"replay-to", "replay_to_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "last day of the history replay (default: 3 years later)"},
@@ -82,17 +84,19 @@ enum {
     O_SITE_MW, O_YEARS, O_DISCOUNT, O_EFF, O_PUE_MINING, O_UPTIME, O_POOL_FEE, O_ADDER, O_FIXED_OPEX, O_VAR_OPEX,
     O_NO_CURTAIL, O_NO_POLICY, O_FLEET_AGE, O_VALUE_DECLINE, O_REFRESH_YEARS, O_REFRESH_USD, O_REFRESH_EFF,
     O_REFRESH_GAIN, O_REFRESH_PAYBACK, O_COLO_CAPEX, O_COLO_TENANT, O_COLO_LEAD, O_COLO_RENT, O_COLO_ESC, O_COLO_TERM,
-    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_COLO_TERMINAL, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
+    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_COLO_TERMINAL, O_USES, O_HYBRIDS, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
     O_STRESS, O_OWN_AI, O_INTRADAY, O_REPLAY_FROM, O_REPLAY_TO, O_DATA, O_OUT
 };
 #undef N_
 #undef I_
 
-static void print_strategies(cli_out *o, const char *key, const wm_plan_out *out)
+/* Terminal: every one-use strategy, and of the hybrids only those on the frontier or
+ * recommended (the full set is in --json and the report's CSV). */
+static void print_strategies(cli_out *o, const char *key, const wm_plan_site *s, const wm_plan_out *out)
 {
     static const cli_col cols[] = {
-        {"use", "use of X", 8, -1},
-        {"colo_mw", "X MW", 8, 1},
+        {"strategy", "strategy", 36, -1},
+        {"x_mw", "X MW", 6, 1},
         {"npv_mean_musd", "NPV mean $M", 12, 1},
         {"npv_p5_musd", "p5 $M", 9, 1},
         {"npv_p95_musd", "p95 $M", 9, 1},
@@ -100,16 +104,32 @@ static void print_strategies(cli_out *o, const char *key, const wm_plan_out *out
         {"var5_musd", "VaR5 $M", 9, 1},
         {"cvar5_musd", "CVaR5 $M", 9, 1},
         {"irr_median", "IRR p50", 8, 3},
+        {"irr_of_mean", "IRR mean", 8, 3},
         {"payback_years", "payback y", 9, 2},
         {"within_limit", "in limit", 8, -1},
         {"efficient", "frontier", 8, -1},
     };
     cli_table_begin(o, key, cols, (int)(sizeof cols / sizeof cols[0]));
+    size_t hidden = 0;
     for (size_t i = 0; i < out->n; i++) {
         const wm_plan_result *r = &out->r[i];
+        int nu = 0;
+        for (int u = 0; u < WM_USE_COUNT; u++)
+            nu += r->mw[u] > 0;
+        if (nu > 1 && !r->efficient && (int)i != out->recommended && !o->json) {
+            hidden++;
+            continue;
+        }
+        char lab[160];
         json_t *row = json_object();
-        json_object_set_new(row, "use", json_string(r->kind == WM_PLAN_MINING_COLO ? "colo" : "own-gpu"));
-        json_object_set_new(row, "colo_mw", json_real(r->x_mw));
+        json_object_set_new(row, "strategy", json_string(wm_plan_strategy_label(s, r, lab, sizeof lab)));
+        json_object_set_new(row, "x_mw", json_real(r->x_mw));
+        for (int u = 0; u < WM_USE_COUNT; u++) {
+            char k[32];
+            snprintf(k, sizeof k, "%s_mw", wm_plan_use_name((wm_plan_use)u));
+            json_object_set_new(row, k, json_real(r->mw[u]));
+        }
+        json_object_set_new(row, "mining_mw", json_real(s->site_mw - r->x_mw));
         json_object_set_new(row, "npv_mean_musd", json_real(r->npv.mean / 1e6));
         json_object_set_new(row, "npv_p5_musd", json_real(r->npv.p5 / 1e6));
         json_object_set_new(row, "npv_p95_musd", json_real(r->npv.p95 / 1e6));
@@ -117,6 +137,7 @@ static void print_strategies(cli_out *o, const char *key, const wm_plan_out *out
         json_object_set_new(row, "var5_musd", json_real(r->npv.var / 1e6));
         json_object_set_new(row, "cvar5_musd", json_real(r->npv.cvar / 1e6));
         json_object_set_new(row, "irr_median", isnan(r->irr_median) ? json_null() : json_real(r->irr_median));
+        json_object_set_new(row, "irr_of_mean", isnan(r->irr_of_mean) ? json_null() : json_real(r->irr_of_mean));
         json_object_set_new(row, "payback_years",
                             isnan(r->payback_years_of_mean) ? json_null() : json_real(r->payback_years_of_mean));
         json_object_set_new(row, "within_limit", json_string(r->within_limit ? "yes" : "no"));
@@ -124,33 +145,43 @@ static void print_strategies(cli_out *o, const char *key, const wm_plan_out *out
         cli_table_row(o, row);
     }
     cli_table_end(o);
+    if (hidden) {
+        char note[128];
+        snprintf(note, sizeof note, "%zu hybrids off the frontier not shown (all of them: --json or --out)", hidden);
+        cli_note(o, note);
+    }
 }
 
-/* Own GPU cloud through lib/aiecon: the simulated $/GPU-hour path scales aiecon's rent (whose
- * own decline is set to 0: the scenario owns the trend and the shocks); capex is charged by the
- * planner at t = 0, so only revenue - power - opex is a daily margin. Per facility MW. */
+/* Own AI compute through lib/aiecon: GPU cloud and interruptible training are scaled by the
+ * simulated $/GPU-hour path, token serving by the simulated $/M tokens path (aiecon's own decline
+ * and shock are off: the scenario owns the trend and the shocks); capex is charged by the planner
+ * at t = 0, so only revenue - power - opex is a daily margin. Per facility MW. The day-invariant
+ * part (aiecon's base at day 0) is computed once. */
 typedef struct own_ai_ctx {
     wm_aiecon ai;
-    double gpu0, adder, opex_usd_per_mw_it_day;
+    wm_ai_day_base base;
+    double gpu0, tok0, adder, opex_usd_per_mw_it_day;
 } own_ai_ctx;
 
-static double own_ai_margin(void *vctx, const wm_scenario_day *d)
+static double own_ai_margin(void *vctx, wm_plan_use use, const wm_scenario_day *d)
 {
     const own_ai_ctx *c = vctx;
-    wm_ai_day_in in = {0, d->power_usd_per_mwh + c->adder, 1.0, d->gpu_usd_per_gpu_hour / c->gpu0};
+    wm_ai_mode m = use == WM_USE_TOKENS ? WM_AI_TOKENS : use == WM_USE_TRAIN ? WM_AI_TRAIN : WM_AI_CLOUD;
+    wm_ai_day_in in = {0, d->power_usd_per_mwh + c->adder, d->tokens_usd_per_mtok / c->tok0,
+                       d->gpu_usd_per_gpu_hour / c->gpu0};
     wm_ai_day_out o;
-    wm_aiecon_day(&c->ai, &in, &o);
-    double it = o.revenue[WM_AI_CLOUD] - o.power_cost[WM_AI_CLOUD] - c->opex_usd_per_mw_it_day;
-    return it / o.meter_mw_per_it_mw[WM_AI_CLOUD];
+    wm_aiecon_apply(&c->base, &in, &o);
+    double it = o.revenue[m] - o.power_cost[m] - c->opex_usd_per_mw_it_day;
+    return it / o.meter_mw_per_it_mw[m];
 }
 
 typedef struct hook_ctx {
     own_ai_ctx *ai;
     wm_plan_curtail *ct;
 } hook_ctx;
-static double own_ai_hook(void *c, const wm_scenario_day *d)
+static double own_ai_hook(void *c, wm_plan_use use, const wm_scenario_day *d)
 {
-    return own_ai_margin(((hook_ctx *)c)->ai, d);
+    return own_ai_margin(((hook_ctx *)c)->ai, use, d);
 }
 static double curtail_hook(void *c, const wm_scenario_day *d, double breakeven)
 {
@@ -292,10 +323,21 @@ int cmd_plan(int argc, char **argv)
     s.pue_ai = v[O_PUE_AI].num;
     s.colo_terminal_noi_multiple = v[O_COLO_TERMINAL].num;
     s.grid_steps = (int)v[O_GRID].num;
+    s.hybrids = v[O_HYBRIDS].num != 0;
+    wm_err uerr;
+    wm_err_clear(&uerr);
+    if (wm_plan_uses_parse(v[O_USES].str, s.use, &uerr) != WM_OK) {
+        free(table);
+        free(v);
+        return cli_error(prog, WM_EPARSE, &uerr) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+    }
+    if (v[O_OWN_AI].num != 0)
+        s.use[WM_USE_CLOUD] = true;
     s.max_cvar_usd = v[O_MAX_CVAR].num;
     uint64_t paths = (uint64_t)v[O_PATHS].num, seed = (uint64_t)v[O_SEED].num;
     int threads = (int)v[O_THREADS].num;
-    bool stress = v[O_STRESS].num != 0, own_ai = v[O_OWN_AI].num != 0;
+    bool stress = v[O_STRESS].num != 0;
+    bool own_ai = s.use[WM_USE_CLOUD] || s.use[WM_USE_TOKENS] || s.use[WM_USE_TRAIN];
     bool intraday = v[O_INTRADAY].num != 0;
     char replay_from[32] = "", replay_to[32] = "", data_dir[1024] = "", out_dir[1024] = "";
     if (v[O_REPLAY_FROM].str)
@@ -346,7 +388,9 @@ int cmd_plan(int argc, char **argv)
         aic.ai.cloud.floor_usd_per_gpu_h = 0;
         aic.ai.shock.on = false;
         aic.ai.cloud.usd_per_gpu_h = scn.gpu0_usd_per_gpu_hour;
+        aic.ai.tokens.usd_per_m_tokens = scn.tokens0_usd_per_mtok;
         aic.gpu0 = scn.gpu0_usd_per_gpu_hour;
+        aic.tok0 = scn.tokens0_usd_per_mtok;
         aic.adder = s.power_adder_usd_per_mwh;
         double capex_it = wm_aiecon_gpus_per_mw_it(&aic.ai.fleet) * aic.ai.fleet.gpu_capex_usd +
                           aic.ai.fleet.facility_capex_usd_per_mw;
@@ -356,6 +400,7 @@ int cmd_plan(int argc, char **argv)
             wm_plan_curtail_free(hc.ct);
             return cli_error(prog, st, &err);
         }
+        wm_aiecon_base(&aic.ai, 0, &aic.base);
     }
     const wm_plan_hooks *hk = own_ai || intraday ? &hooks : NULL;
     bool want_out = out_dir[0] != 0;
@@ -493,7 +538,7 @@ int cmd_plan(int argc, char **argv)
     const char *curt_text =
         intraday ? "hourly, dispatch module on ERCOT LZ_WEST 2023 day shapes" : (s.curtail_daily ? "whole days" : "none");
     cli_str(&o, "curtailment", "curtailment", curt_text);
-    print_strategies(&o, "strategies", out);
+    print_strategies(&o, "strategies", &s, out);
     cli_section(&o, "fleet", "mining fleet policy (stay-mining MW, over paths)");
     cli_str(&o, "policy", "policy",
             s.fleet_policy ? "quarterly: sell when the trailing half-year misses the fixed opex; replace when it pays"
@@ -507,9 +552,16 @@ int cmd_plan(int argc, char **argv)
     if (out->recommended >= 0) {
         const wm_plan_result *r = &out->r[out->recommended];
         cli_section(&o, "recommended", "recommended (best mean NPV within the risk limit)");
-        cli_str(&o, "use", "use of the converted MW",
-                r->kind == WM_PLAN_MINING_COLO ? "colocation lease" : "own GPU cloud");
-        cli_num(&o, "colo_mw", "convert", r->x_mw, 1, "MW");
+        char lab[160];
+        cli_str(&o, "strategy", "strategy", wm_plan_strategy_label(&s, r, lab, sizeof lab));
+        for (int u = 0; u < WM_USE_COUNT; u++)
+            if (r->mw[u] > 0) {
+                char k[32], l[48];
+                snprintf(k, sizeof k, "%s_mw", wm_plan_use_name((wm_plan_use)u));
+                snprintf(l, sizeof l, "convert to %s", wm_plan_use_name((wm_plan_use)u));
+                cli_num(&o, k, l, r->mw[u], 1, "MW");
+            }
+        cli_num(&o, "x_mw", "convert in all", r->x_mw, 1, "MW");
         cli_num(&o, "mining_mw", "keep mining", s.site_mw - r->x_mw, 1, "MW");
         cli_num(&o, "npv_mean_usd", "NPV mean", r->npv.mean, 0, "USD");
         static const cli_col fc[] = {
@@ -539,29 +591,33 @@ int cmd_plan(int argc, char **argv)
                  nd / 365);
         cli_str(&o, "period", "period", line);
         cli_num(&o, "power_usd_per_mwh", "power price held at", scn.power_level_usd_per_mwh, 2, "USD/MWh");
-        print_strategies(&o, "strategies", ro);
+        print_strategies(&o, "strategies", &s, ro);
         cli_section(&o, NULL, NULL);
     }
     if (stress) {
+        /* the base recommendation (or the last strategy when none) under every stress */
+        size_t pick = out->recommended >= 0 ? (size_t)out->recommended : out->n - 1;
         static const cli_col sc[] = {
             {"stress", "stress (same paths)", 20, -1}, {"npv_mining_musd", "mining $M", 10, 1},
-            {"npv_half_musd", "half colo $M", 12, 1}, {"npv_colo_musd", "all colo $M", 11, 1},
-            {"p_loss_mining", "P(loss) mine", 12, 3}, {"p_loss_colo", "P(loss) colo", 12, 3},
-            {"recommended_colo_mw", "best colo MW", 12, 1},
+            {"npv_pick_musd", "base pick $M", 12, 1}, {"p_loss_mining", "P(loss) mine", 12, 3},
+            {"p_loss_pick", "P(loss) pick", 12, 3}, {"recommended", "best under the stress", 36, -1},
         };
-        cli_table_begin(&o, "stress_tests", sc, 7);
+        char plab[160];
+        cli_str(&o, "stress_pick", "stress tests: base pick", wm_plan_strategy_label(&s, &out->r[pick], plab, sizeof plab));
+        cli_table_begin(&o, "stress_tests", sc, 6);
         for (int k = -1; k < WM_STRESS_COUNT; k++) {
             const wm_plan_out *u = k < 0 ? out : so[k];
             json_t *row = json_object();
-            size_t last = (size_t)s.grid_steps, half = (size_t)s.grid_steps / 2;
+            char lab[160];
             json_object_set_new(row, "stress", json_string(k < 0 ? "base" : wm_plan_stress_name((wm_plan_stress)k)));
             json_object_set_new(row, "npv_mining_musd", json_real(u->r[0].npv.mean / 1e6));
-            json_object_set_new(row, "npv_half_musd", json_real(u->r[half].npv.mean / 1e6));
-            json_object_set_new(row, "npv_colo_musd", json_real(u->r[last].npv.mean / 1e6));
+            json_object_set_new(row, "npv_pick_musd", json_real(u->r[pick].npv.mean / 1e6));
             json_object_set_new(row, "p_loss_mining", json_real(u->r[0].npv.p_negative));
-            json_object_set_new(row, "p_loss_colo", json_real(u->r[last].npv.p_negative));
-            json_object_set_new(row, "recommended_colo_mw",
-                                u->recommended >= 0 ? json_real(u->r[u->recommended].x_mw) : json_null());
+            json_object_set_new(row, "p_loss_pick", json_real(u->r[pick].npv.p_negative));
+            json_object_set_new(row, "recommended",
+                                u->recommended >= 0
+                                    ? json_string(wm_plan_strategy_label(&s, &u->r[u->recommended], lab, sizeof lab))
+                                    : json_null());
             cli_table_row(&o, row);
         }
         cli_table_end(&o);

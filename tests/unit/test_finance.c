@@ -7,6 +7,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 static void test_npv_irr_closed_form(void **state)
@@ -64,6 +65,49 @@ static void test_quantile_type7(void **state)
     assert_near_rel(wm_finance_quantile_sorted(x, 5, 1.0), 5.0, 0);
 }
 
+/* Quantiles by selection equal those of the sorted data, with ties and any order. */
+static void test_quantiles_by_selection(void **state)
+{
+    (void)state;
+    enum { N = 2001 };
+    static double x[N], sorted[N];
+    wm_rng r;
+    wm_rng_init(&r, 5, 0, WM_STREAM_USER);
+    const double q[6] = {0, 0.05, 0.37, 0.5, 0.95, 1};
+    for (int trial = 0; trial < 50; trial++) {
+        size_t n = 1 + (size_t)(wm_rng_uniform(&r) * (N - 1));
+        for (size_t i = 0; i < n; i++) /* many ties on even trials */
+            x[i] = trial % 2 ? wm_rng_normal(&r) : floor(10 * wm_rng_uniform(&r));
+        memcpy(sorted, x, n * sizeof *x);
+        for (size_t i = 1; i < n; i++) /* insertion sort: independent of the code under test */
+            for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+                double t = sorted[j];
+                sorted[j] = sorted[j - 1];
+                sorted[j - 1] = t;
+            }
+        double got[6];
+        wm_finance_quantiles(x, n, q, 6, got);
+        for (int k = 0; k < 6; k++)
+            assert_true(got[k] == wm_finance_quantile_sorted(sorted, n, q[k]));
+    }
+}
+
+/* The fast path (one sign change) and the scan (several) agree with closed forms. */
+static void test_irr_paths(void **state)
+{
+    (void)state;
+    double irr;
+    /* -100, 230, -132 = -100 (1 - 1.1 x')(1 - 1.2 x') : IRRs 10% and 20%; the lowest is reported */
+    const double two[3] = {-100, 230, -132};
+    assert_int_equal(wm_finance_irr(two, 3, &irr), WM_OK);
+    assert_near_rel(irr, 0.10, 1e-10);
+    const double none[3] = {-100, -5, -1}; /* no sign change: no IRR */
+    assert_int_equal(wm_finance_irr(none, 3, &irr), WM_EINFEASIBLE);
+    const double zeros[5] = {-100, 0, 0, 0, 146.41}; /* 1.1^4 */
+    assert_int_equal(wm_finance_irr(zeros, 5, &irr), WM_OK);
+    assert_near_rel(irr, 0.10, 1e-12);
+}
+
 static void test_var_cvar_normal(void **state)
 {
     (void)state;
@@ -100,6 +144,8 @@ int main(void)
         cmocka_unit_test(test_npv_irr_closed_form),
         cmocka_unit_test(test_payback),
         cmocka_unit_test(test_quantile_type7),
+        cmocka_unit_test(test_quantiles_by_selection),
+        cmocka_unit_test(test_irr_paths),
         cmocka_unit_test(test_var_cvar_normal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,15 +172,16 @@ static void test_fleet_retires(void **state)
     free(b);
 }
 
-static double const_ai(void *ctx, const wm_scenario_day *d)
+static double const_ai(void *ctx, wm_plan_use use, const wm_scenario_day *d)
 {
     (void)d;
-    return *(const double *)ctx;
+    return ((const double *)ctx)[use];
 }
 
-/* The own-AI family appears only with its hook and prices X MW at the hook's margin after the
- * lead time, with its own capex. */
-static void test_own_ai_hook(void **state)
+/* Own-AI uses appear only with their hook and price X MW at the hook's margin for that use after
+ * the lead time, with their own capex; hybrids mix two uses with mining on the rest, and every
+ * strategy's NPV is the linear combination of the per-MW rows. */
+static void test_own_ai_hook_and_hybrids(void **state)
 {
     (void)state;
     wm_scenario_params p;
@@ -191,28 +192,54 @@ static void test_own_ai_hook(void **state)
     s.years = 4;
     s.grid_steps = 2;
     s.fleet_policy = false;
-    double margin = 30000;
-    wm_plan_hooks h = {NULL, const_ai, &margin};
+    s.use[WM_USE_TOKENS] = true;
+    s.use[WM_USE_TRAIN] = true;
+    double margin[WM_USE_COUNT] = {0, 0, 30000, 12000};
+    wm_plan_hooks h = {NULL, const_ai, margin};
     wm_plan_out *o = malloc(sizeof *o);
     assert_non_null(o);
+    /* without the hook only colocation is offered */
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 2, 24, 1, o, NULL), WM_OK);
+    assert_int_equal(o->n, 3);
     assert_int_equal(wm_plan_run(&p, &s, &h, 2, 24, 1, o, NULL), WM_OK);
-    assert_int_equal(o->n, 5); /* colo 0, 50, 100 and own AI 50, 100 */
-    assert_int_equal(o->r[3].kind, WM_PLAN_MINING_OWN_AI);
+    assert_int_equal(o->n, 7); /* stay; colo 50, 100; tokens 50, 100; train 50, 100 */
+    assert_int_equal(o->r[3].main_use, WM_USE_TOKENS);
+    assert_int_equal(o->r[6].main_use, WM_USE_TRAIN);
+    s.hybrids = true;
+    assert_int_equal(wm_plan_strategy_count(&s, true), 10); /* + colo/tokens, colo/train, tokens/train 50+50 */
+    assert_int_equal(wm_plan_run(&p, &s, &h, 2, 24, 1, o, NULL), WM_OK);
+    assert_int_equal(o->n, 10);
+    char lab[160];
+    assert_string_equal(wm_plan_strategy_label(&s, &o->r[7], lab, sizeof lab), "50 MW colo + 50 MW tokens");
+    assert_true(isnan(o->r[7].irr_median) && !isnan(o->r[3].irr_median));
+    assert_true(o->r[3].irr_median == o->r[4].irr_median); /* scale-invariant: solved once per use */
     int nd = 4 * 365;
     wm_scenario_day *d = malloc((size_t)nd * sizeof *d);
     assert_non_null(d);
     assert_int_equal(wm_scenario_project(&p, nd, d), WM_OK);
-    double m[5], a[5] = {wm_plan_fleet_value_usd_per_mw(&s, s.eff_j_per_th, 2), 0, 0, 0, 0};
+    double v0 = wm_plan_fleet_value_usd_per_mw(&s, s.eff_j_per_th, 2);
+    double m[5], a[WM_USE_COUNT][5] = {{0}};
     mining_rows(&s, d, 4, m);
-    for (int i = 365; i < nd; i++) /* 12-month lead = 365 days */
-        a[i / 365 + 1] += margin;
-    for (size_t k = 3; k < 5; k++) {
-        double x = o->r[k].x_mw, f[5];
-        for (int y = 0; y < 5; y++)
-            f[y] = (100 - x) * m[y] + x * a[y];
-        f[0] -= x * s.own_ai_capex_usd_per_mw;
+    for (int u = WM_USE_TOKENS; u <= WM_USE_TRAIN; u++) {
+        a[u][0] = v0;
+        for (int i = 365; i < nd; i++) /* 12-month lead = 365 days */
+            a[u][i / 365 + 1] += margin[u];
+    }
+    for (size_t k = 3; k < o->n; k++) {
+        if (o->r[k].mw[WM_USE_COLO] > 0)
+            continue; /* colocation rows are checked by the colo tests */
+        double f[5];
+        for (int y = 0; y < 5; y++) {
+            f[y] = (100 - o->r[k].x_mw) * m[y];
+            for (int u = WM_USE_TOKENS; u <= WM_USE_TRAIN; u++)
+                f[y] += o->r[k].mw[u] * a[u][y];
+        }
+        f[0] -= o->r[k].x_mw * s.own_ai_capex_usd_per_mw;
         assert_near_rel(o->r[k].npv.mean, wm_finance_npv(f, 5, 0.12), 1e-9);
     }
+    /* the hybrid colo 50 + tokens 50 is the half-sum of the two pure strategies' flows */
+    for (int y = 0; y <= 4; y++)
+        assert_near_rel(o->r[7].cf_mean[y], 0.5 * (o->r[2].cf_mean[y] + o->r[4].cf_mean[y]), 1e-9);
     free(d);
     free(o);
 }
@@ -410,7 +437,7 @@ int main(void)
         cmocka_unit_test(test_daily_margins),
         cmocka_unit_test(test_zero_vol_npv),
         cmocka_unit_test(test_fleet_retires),
-        cmocka_unit_test(test_own_ai_hook),
+        cmocka_unit_test(test_own_ai_hook_and_hybrids),
         cmocka_unit_test(test_threads_limit_frontier),
         cmocka_unit_test(test_stress_common_numbers),
         cmocka_unit_test(test_replay),
