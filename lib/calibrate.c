@@ -47,13 +47,16 @@ static int64_t floor_day(int64_t t)
 }
 
 /* ---- price ---- */
-static wm_status fit_price(const wm_calibrate_in *in, wm_calibrate_out *o, wm_err *err)
+wm_status wm_calibrate_returns(const wm_calibrate_in *in, double **out, size_t *nout, int64_t *first_out,
+                               int64_t *last_out, wm_err *err)
 {
     const wm_series *s = in->price;
     size_t n = wm_series_len(s);
     const int64_t *t = wm_series_times(s);
     const double *v = wm_series_values(s, (size_t)in->price_col);
     double *r = malloc((n ? n : 1) * sizeof *r);
+    *out = NULL;
+    *nout = 0;
     if (!r)
         return WM_ENOMEM;
     size_t k = 0;
@@ -75,6 +78,21 @@ static wm_status fit_price(const wm_calibrate_in *in, wm_calibrate_out *o, wm_er
         return wm_err_set(err, WM_EINVAL, "calibrate", 0, 0,
                           "price: %zu daily returns up to the fit end, need at least 60", k);
     }
+    *out = r;
+    *nout = k;
+    *first_out = first;
+    *last_out = last;
+    return WM_OK;
+}
+
+static wm_status fit_price(const wm_calibrate_in *in, wm_calibrate_out *o, wm_err *err)
+{
+    double *r;
+    size_t k;
+    int64_t first, last;
+    wm_status st = wm_calibrate_returns(in, &r, &k, &first, &last, err);
+    if (st != WM_OK)
+        return st;
     double m = 0, ss = 0;
     for (size_t i = 0; i < k; i++)
         m += r[i];

@@ -63,6 +63,10 @@ wm_status wm_calibrate_load(const char *data_dir, wm_calibrate_files *set, wm_ca
 void wm_calibrate_files_free(wm_calibrate_files *set);
 
 wm_status wm_calibrate_fit(const wm_calibrate_in *in, wm_calibrate_out *out, wm_err *err);
+/* The daily log-returns of the price series between in->from and in->to (consecutive days,
+ * positive prices; at least 60), malloc'd into *out; first/last: the days they span. */
+wm_status wm_calibrate_returns(const wm_calibrate_in *in, double **out, size_t *n, int64_t *first, int64_t *last,
+                               wm_err *err);
 void wm_calibrate_out_free(wm_calibrate_out *out); /* frees returns; NULL is a no-op */
 /* Render the fitted defaults as lib/scenario_defaults.h text. Returns the length needed
  * (snprintf convention). */

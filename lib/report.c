@@ -602,14 +602,15 @@ static void chart_replay(sbuf *b, const wm_report *rp, const char *const labels[
 }
 
 /* ---- the tables ---- */
-static const char *const STRAT_COLS[] = {"use", "x_mw", "mining_mw", "npv_mean_usd", "npv_p5_usd", "npv_p50_usd",
+static const char *const STRAT_COLS[] = {"use", "x_mw", "mining_mw", "strategy", "colo_mw", "cloud_mw", "tokens_mw",
+                                         "train_mw", "npv_mean_usd", "npv_p5_usd", "npv_p50_usd",
                                          "npv_p95_usd", "npv_sd_usd", "p_npv_negative", "var5_usd", "cvar5_usd",
                                          "irr_median_per_year", "irr_of_mean_per_year", "payback_years",
                                          "within_limit", "efficient", "recommended"};
 static const char *const FAN_COLS[] = {"use", "x_mw", "year", "cf_p5_usd", "cf_p50_usd", "cf_p95_usd", "cf_mean_usd"};
 static const char *const HIST_COLS[] = {"use", "x_mw", "bin_lo_usd", "bin_hi_usd", "paths"};
-static const char *const STRESS_COLS[] = {"stress", "use", "x_mw", "npv_mean_usd", "npv_p5_usd", "p_npv_negative",
-                                          "cvar5_usd", "npv_mean_change_usd", "recommended_x_mw"};
+static const char *const STRESS_COLS[] = {"stress", "strategy", "x_mw", "npv_mean_usd", "npv_p5_usd", "p_npv_negative",
+                                          "cvar5_usd", "npv_mean_change_usd", "recommended"};
 static const char *const REPLAY_COLS[] = {"use", "x_mw", "year", "cash_flow_usd", "npv_usd"};
 static const char *const MAP_COLS[] = {"date", "hour", "price_usd_per_mwh", "breakeven_usd_per_mwh", "mining_on"};
 static const char *const ASSUME_COLS[] = {"parameter", "value", "unit", "source"};
@@ -618,7 +619,10 @@ static void fill_strategies(tab *t, const wm_plan_site *s, const wm_plan_out *o)
 {
     for (size_t i = 0; i < o->n; i++) {
         const wm_plan_result *r = &o->r[i];
-        tab_add(t, "snnnnnnnnnnnnnsss", use_name(r), r->x_mw, s->site_mw - r->x_mw, r->npv.mean, r->npv.p5, r->npv.p50,
+        char lab[160];
+        tab_add(t, "snnsnnnnnnnnnnnnnnnsss", use_name(r), r->x_mw, s->site_mw - r->x_mw,
+                wm_plan_strategy_label(s, r, lab, sizeof lab), r->mw[WM_USE_COLO], r->mw[WM_USE_CLOUD],
+                r->mw[WM_USE_TOKENS], r->mw[WM_USE_TRAIN], r->npv.mean, r->npv.p5, r->npv.p50,
                 r->npv.p95, r->npv.sd, r->npv.p_negative, r->npv.var, r->npv.cvar, r->irr_median, r->irr_of_mean,
                 r->payback_years_of_mean, r->within_limit ? "yes" : "no", r->efficient ? "yes" : "no",
                 (int)i == o->recommended ? "yes" : "no");
@@ -663,12 +667,53 @@ static void html_table(sbuf *b, const tab *t, const char *const *heads, const in
     sb_printf(b, "</tbody></table>\n");
 }
 
+/* The strategies table: one-use strategies, and the mixes on the frontier or recommended (every
+ * mix is in strategies.csv). */
+static void html_strategies(sbuf *b, const wm_plan_site *s, const wm_plan_out *o)
+{
+    static const char *const th[] = {"strategy", "MW mining", "NPV mean $M", "p5 $M", "p50 $M", "p95 $M", "P(NPV<0)",
+                                     "VaR5 $M", "CVaR5 $M", "IRR p50", "IRR of mean", "payback yr", "in limit",
+                                     "efficient"};
+    sb_printf(b, "<table><thead><tr>");
+    for (size_t k = 0; k < sizeof th / sizeof th[0]; k++)
+        sb_printf(b, "<th>%s</th>", th[k]);
+    sb_printf(b, "</tr></thead><tbody>\n");
+    size_t hidden = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const wm_plan_result *r = &o->r[i];
+        bool mix = strcmp(use_name(r), "hybrid") == 0, rec = (int)i == o->recommended;
+        if (mix && !r->efficient && !rec) {
+            hidden++;
+            continue;
+        }
+        char lab[160];
+        sb_printf(b, "<tr%s><td class=\"s\">", rec ? " class=\"rec\"" : "");
+        sb_esc(b, wm_plan_strategy_label(s, r, lab, sizeof lab));
+        sb_printf(b, "</td><td>%.0f</td>", s->site_mw - r->x_mw);
+        const double musd[] = {r->npv.mean, r->npv.p5, r->npv.p50, r->npv.p95};
+        for (int k = 0; k < 4; k++)
+            sb_printf(b, "<td>%.1f</td>", musd[k] / 1e6);
+        sb_printf(b, "<td>%.1f%%</td><td>%.1f</td><td>%.1f</td>", 100 * r->npv.p_negative, r->npv.var / 1e6,
+                  r->npv.cvar / 1e6);
+        const double pct[] = {r->irr_median, r->irr_of_mean};
+        for (int k = 0; k < 2; k++)
+            sb_printf(b, isfinite(pct[k]) ? "<td>%.1f%%</td>" : "<td>&ndash;</td>", 100 * pct[k]);
+        sb_printf(b, isfinite(r->payback_years_of_mean) ? "<td>%.2f</td>" : "<td>&ndash;</td>", r->payback_years_of_mean);
+        sb_printf(b, "<td class=\"s\">%s</td><td class=\"s\">%s</td></tr>\n", r->within_limit ? "yes" : "no",
+                  r->efficient ? "yes" : "no");
+    }
+    sb_printf(b, "</tbody></table>\n");
+    if (hidden)
+        sb_printf(b, "<p class=\"caption\">%zu mixes of two uses off the frontier are not shown: every strategy is in "
+                     "strategies.csv, results.json and results.xlsx.</p>\n", hidden);
+}
+
 static const char CSS[] =
     "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px 32px;color:#222;max-width:1320px}"
     "h1{font-size:24px;margin:0 0 6px}h2{font-size:19px;margin:30px 0 6px;border-bottom:1px solid #ddd;padding-bottom:4px}"
     "p{line-height:1.45;margin:6px 0}.summary{background:#f4f7fb;border-left:4px solid #3b6ea5;padding:10px 16px;font-size:15px}"
     ".meta{color:#555;font-size:13px}table{border-collapse:collapse;font-size:13px;margin:8px 0}"
-    "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f0f0f0}td.s{text-align:left}"
+    "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f0f0f0}td.s{text-align:left;white-space:nowrap}"
     "tr.rec td{background:#fff3cd;font-weight:600}.row{display:flex;flex-wrap:wrap;gap:8px}"
     "svg{background:#fff;border:1px solid #eee;margin:4px 0}svg text{font-family:inherit}"
     ".tick{font-size:11px;fill:#444}.label{font-size:13px;fill:#222}.legend{font-size:12px;fill:#222}"
@@ -676,7 +721,7 @@ static const char CSS[] =
     ".ctitle{font-size:13px;font-weight:600;fill:#222}"
     "line.grid{stroke:#eee}line.zero{stroke:#999}line.axis{stroke:#444}.caption{color:#555;font-size:13px;max-width:900px}";
 
-static wm_status write_html(const wm_report *rp, const char *dir, const tab *strat, const tab *stress, const tab *replay,
+static wm_status write_html(const wm_report *rp, const char *dir, const tab *stress, const tab *replay,
                             const tab *assume, wm_err *err)
 {
     const wm_plan_site *s = rp->site;
@@ -770,17 +815,14 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
         chart_fan(&b, s, o, pk.idx[k], k, lo, hi, k);
     sb_printf(&b, "</div>\n");
 
-    static const char *const sh[] = {"use", "MW converted", "MW mining", "NPV mean $M", "p5 $M", "p50 $M", "p95 $M",
-                                     "sd $M", "P(NPV<0)", "VaR5 $M", "CVaR5 $M", "IRR p50", "IRR of mean",
-                                     "payback yr", "in limit", "efficient", "recommended"};
-    static const int ss[] = {0, 0, 0, 1, 1, 1, 1, 1, 2, 1, 1, 2, 2, 3, 0, 0, 0};
     sb_printf(&b, "<h2>All strategies</h2>\n<p class=\"caption\">NPV in USD million. IRR and payback are those of the "
-                  "conversion against staying with mining (incremental cash flows).</p>\n");
-    html_table(&b, strat, sh, ss, 17);
+                  "conversion against staying with mining (incremental cash flows); per-path IRR medians for one-use "
+                  "strategies, the IRR of the mean flows for all.</p>\n");
+    html_strategies(&b, s, o);
 
     if (stress->nrow) {
-        static const char *const th[] = {"stress", "use", "MW converted", "NPV mean $M", "NPV p5 $M", "P(NPV<0)",
-                                         "CVaR5 $M", "change vs base $M", "recommended MW"};
+        static const char *const th[] = {"stress", "strategy", "MW converted", "NPV mean $M", "NPV p5 $M", "P(NPV<0)",
+                                         "CVaR5 $M", "change vs base $M", "best under the stress"};
         static const int ts[] = {0, 0, 0, 1, 1, 2, 1, 1, 0};
         sb_printf(&b, "<h2>Stress tests (same paths, one change each)</h2>\n<p class=\"caption\">btc-crash: BTC -50%% "
                       "on day 0; ai-shock: GPU-hour and token prices cut on day 0, tenant defaults x5; power-spike: power "
@@ -798,9 +840,11 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
     if (rp->replay) {
         const char *labels[3];
         char l0[128], l1[128], l2[128];
+        /* the cumulative curves are stay mining, half and all colocation (wm_report.replay_cum_usd) */
+        double half = s->site_mw * (s->grid_steps / 2) / s->grid_steps;
         strategy_label(s, &rp->replay->r[0], l0, sizeof l0);
-        strategy_label(s, &rp->replay->r[s->grid_steps / 2], l1, sizeof l1);
-        strategy_label(s, &rp->replay->r[s->grid_steps], l2, sizeof l2);
+        snprintf(l1, sizeof l1, "%.0f MW colo + %.0f MW mining", half, s->site_mw - half);
+        snprintf(l2, sizeof l2, "%.0f MW colo", s->site_mw);
         labels[0] = l0;
         labels[1] = l1;
         labels[2] = l2;
@@ -889,16 +933,22 @@ wm_status wm_report_write(const wm_report *rp, const char *dir, wm_err *err)
             tab_add(&hist, "snnnn", use_name(r), r->x_mw, r->hist_lo_usd + j * w, r->hist_lo_usd + (j + 1) * w,
                     (double)r->hist[j]);
     }
+    /* stay, half and all of the first use; the base recommendation replaces half when it is none of them */
     int sel[3] = {0, s->grid_steps / 2, s->grid_steps};
+    if (o->recommended >= 0 && o->recommended != sel[0] && o->recommended != sel[1] && o->recommended != sel[2])
+        sel[1] = o->recommended;
     for (int k = -1; k < rp->nstress; k++) {
         const wm_plan_out *u = k < 0 ? o : rp->stress[k];
         if (rp->nstress == 0 || !u)
             break;
         for (int j = 0; j < 3; j++) {
             const wm_plan_result *r = &u->r[sel[j]];
-            tab_add(&stress, "ssnnnnnnn", k < 0 ? "base" : rp->stress_name[k], use_name(r), r->x_mw, r->npv.mean,
-                    r->npv.p5, r->npv.p_negative, r->npv.cvar, r->npv.mean - o->r[sel[j]].npv.mean,
-                    u->recommended >= 0 ? u->r[u->recommended].x_mw : NAN);
+            char lab[160], best[160] = "none within the limit";
+            if (u->recommended >= 0)
+                wm_plan_strategy_label(s, &u->r[u->recommended], best, sizeof best);
+            tab_add(&stress, "ssnnnnnns", k < 0 ? "base" : rp->stress_name[k], wm_plan_strategy_label(s, r, lab, sizeof lab),
+                    r->x_mw, r->npv.mean, r->npv.p5, r->npv.p_negative, r->npv.cvar, r->npv.mean - o->r[sel[j]].npv.mean,
+                    best);
         }
     }
     if (rp->replay) {
@@ -1001,7 +1051,7 @@ wm_status wm_report_write(const wm_report *rp, const char *dir, wm_err *err)
         }
     }
     if (st == WM_OK)
-        st = write_html(rp, dir, &strat, &stress, &replay, &assume, err);
+        st = write_html(rp, dir, &stress, &replay, &assume, err);
     for (int k = 0; k < nt; k++)
         tab_free(all[k]);
     return st;

@@ -164,6 +164,8 @@ static const wm_site_field root_fields[] = {
     LISTF("fleets", fleet_schema, fleets, nfleets, "ASIC fleets"),
     MAPF("ai", ai_schema, "AI loads"),
     {"contract", WM_SK_MAP, "", 0, 0, 0, true, 0, 0, &contract_schema, NULL, "the power contract"},
+    {"plan", WM_SK_KV, "", 0, 0, 0, false, offsetof(wm_site, plan), offsetof(wm_site, nplan), NULL, NULL,
+     "options of `wattmux plan` by their JSON keys (wattmux plan --help); nested maps are flattened"},
     END};
 #undef REC
 const wm_site_schema wm_site_schema_root = {"root", 0, 0, root_fields};
@@ -262,6 +264,91 @@ static wm_status parse_num(ctx *c, struct fy_node *v, const wm_site_field *f, do
     return WM_OK;
 }
 
+/* A WM_SK_KV mapping: scalars, sequences of scalars (joined by commas) and nested mappings
+ * (flattened: only leaf keys count), kept as text for the command that owns the section. */
+static wm_status walk_kv(ctx *c, struct fy_node *map, wm_site_kv *kv, size_t *n, const char *where)
+{
+    void *it = NULL;
+    struct fy_node_pair *pr;
+    while ((pr = fy_node_mapping_iterate(map, &it))) {
+        struct fy_node *k = fy_node_pair_key(pr), *v = fy_node_pair_value(pr);
+        char key[64];
+        long kl, kc;
+        node_pos(k, &kl, &kc);
+        if (!k || fy_node_get_type(k) != FYNT_SCALAR || !scalar(k, key, sizeof key))
+            return fail_at(c, k, 0, 0, WM_EPARSE, "%s: expected a plain key%s", where, NULL);
+        if (!v || fy_node_is_alias(v))
+            return fail_at(c, v, kl, kc, WM_EPARSE, "%s: expected a value (aliases are not supported)%s", key, NULL);
+        if (fy_node_get_type(v) == FYNT_MAPPING) {
+            wm_status st = walk_kv(c, v, kv, n, key);
+            if (st != WM_OK)
+                return st;
+            continue;
+        }
+        if (*n >= WM_SITE_MAX_KV)
+            return fail_at(c, k, 0, 0, WM_ERANGE, "%s: more than 128 entries%s", where, NULL);
+        wm_site_kv *e = &kv[(*n)++];
+        memset(e, 0, sizeof *e);
+        snprintf(e->key, sizeof e->key, "%s", key);
+        e->line = kl;
+        e->col = kc;
+        node_pos(v, &e->vline, &e->vcol);
+        if (fy_node_get_type(v) == FYNT_SCALAR) {
+            if (!scalar(v, e->text, sizeof e->text))
+                return fail_at(c, v, kl, kc, WM_EPARSE, "%s: expected a value of at most 255 bytes%s", key, NULL);
+            continue;
+        }
+        /* a sequence of scalars: "a,b,c" */
+        if (fy_node_sequence_item_count(v) > 0)
+            node_pos(fy_node_sequence_get_by_index(v, 0), &e->vline, &e->vcol);
+        void *it2 = NULL;
+        struct fy_node *item;
+        while ((item = fy_node_sequence_iterate(v, &it2))) {
+            char buf[256];
+            if (fy_node_get_type(item) != FYNT_SCALAR || !scalar(item, buf, sizeof buf))
+                return fail_at(c, item, kl, kc, WM_EPARSE, "%s: expected a list of plain values%s", key, NULL);
+            size_t len = strlen(e->text);
+            if (len + strlen(buf) + 2 > sizeof e->text)
+                return fail_at(c, item, kl, kc, WM_EPARSE, "%s: the list is longer than 255 bytes%s", key, NULL);
+            snprintf(e->text + len, sizeof e->text - len, "%s%s", len ? "," : "", buf);
+        }
+    }
+    return WM_OK;
+}
+
+wm_status wm_site_kv_apply(const wm_site *s, const wm_site_kv *kv, size_t n, const wm_param *t, wm_value *vals,
+                           wm_err *err)
+{
+    for (size_t k = 0; k < n; k++) {
+        const wm_site_kv *e = &kv[k];
+        int i = 0;
+        for (; t[i].flag; i++)
+            if (!strcmp(t[i].key, e->key) || !strcmp(t[i].flag, e->key))
+                break;
+        if (!t[i].flag)
+            return wm_err_set(err, WM_EPARSE, s->source, e->line, e->col,
+                              "unknown key '%s' (expected an option of the command, by its JSON key or flag: "
+                              "see --help)", e->key);
+        if (vals[i].set)
+            continue; /* the command line wins */
+        wm_err pe;
+        wm_err_clear(&pe);
+        wm_status st;
+        if (t[i].kind == WM_PARAM_FLAG) {
+            bool on = !strcmp(e->text, "true") || !strcmp(e->text, "yes") || !strcmp(e->text, "on");
+            if (!on && strcmp(e->text, "false") && strcmp(e->text, "no") && strcmp(e->text, "off"))
+                return wm_err_set(err, WM_EPARSE, s->source, e->vline, e->vcol, "%s: expected true or false, got '%s'",
+                                  e->key, e->text);
+            vals[i].num = on ? 1.0 : 0.0;
+            vals[i].set = true;
+            continue;
+        }
+        if ((st = wm_param_set(t, i, e->text, vals, &pe)) != WM_OK)
+            return wm_err_set(err, st, s->source, e->vline, e->vcol, "%s: %s", e->key, pe.msg);
+    }
+    return WM_OK;
+}
+
 static wm_status walk_field(ctx *c, const wm_site_field *f, struct fy_node *k, struct fy_node *v, char *rec)
 {
     long kl, kc;
@@ -270,6 +357,10 @@ static wm_status walk_field(ctx *c, const wm_site_field *f, struct fy_node *k, s
         return fail_at(c, v, kl, kc, WM_EPARSE, "%s: aliases are not supported%s", f->key, NULL);
     enum fy_node_type ty = v ? fy_node_get_type(v) : FYNT_SCALAR;
     switch (f->kind) {
+    case WM_SK_KV:
+        if (!v || ty != FYNT_MAPPING)
+            return fail_at(c, v, kl, kc, WM_EPARSE, "%s: expected a mapping of option keys%s", f->key, NULL);
+        return walk_kv(c, v, (wm_site_kv *)(rec + f->offset), (size_t *)(rec + f->count_offset), f->key);
     case WM_SK_NUM:
         return parse_num(c, v, f, (double *)(rec + f->offset));
     case WM_SK_BOOL: {

@@ -14,6 +14,7 @@
 
 #include "asic.h"
 #include "dispatch.h"
+#include "param.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #define WM_SITE_MAX_CP 12
 #define WM_SITE_MAX_CURVE 12
 #define WM_SITE_MAX_BYTES (1024 * 1024)
+#define WM_SITE_MAX_KV 128
 
 typedef struct wm_site_hall {
     char name[WM_SITE_NAME];
@@ -77,6 +79,15 @@ typedef struct wm_site_dr {
     double limit_mw, credit_usd;
 } wm_site_dr;
 
+/* One entry of a section whose keys belong to a command's option table (the planner's `plan:`):
+ * kept as text with its position, checked against that table by wm_site_kv_apply. */
+typedef struct wm_site_kv {
+    char key[64];
+    char text[256];             /* scalar text; a sequence of scalars joined by commas */
+    long line, col;             /* of the key */
+    long vline, vcol;           /* of the value */
+} wm_site_kv;
+
 typedef enum wm_site_tz { WM_SITE_TZ_US_CENTRAL = 0, WM_SITE_TZ_UTC } wm_site_tz;
 typedef enum wm_site_energy { WM_ENERGY_INDEX = 0, WM_ENERGY_FIXED, WM_ENERGY_TOU } wm_site_energy;
 
@@ -109,6 +120,9 @@ typedef struct wm_site {
     size_t ncp4;
     wm_site_dr dr[WM_SITE_MAX_DR];
     size_t ndr;
+    /* `plan:` options of `wattmux plan` (keys of its option table; nested maps are flattened) */
+    wm_site_kv plan[WM_SITE_MAX_KV];
+    size_t nplan;
     /* derived */
     double hashprice_used_usd_per_ph_day;
 } wm_site;
@@ -119,7 +133,8 @@ typedef enum wm_site_kind {
     WM_SK_MAP,    /* nested mapping: fields of `sub`, same record */
     WM_SK_LIST,   /* sequence of records described by `sub` */
     WM_SK_CURVE,  /* sequence of [power_frac, hash_frac] pairs */
-    WM_SK_TIMES   /* sequence of local times */
+    WM_SK_TIMES,  /* sequence of local times */
+    WM_SK_KV      /* mapping of option keys kept as text (wm_site_kv, count at count_offset) */
 } wm_site_kind;
 
 typedef struct wm_site_schema wm_site_schema;
@@ -148,6 +163,12 @@ extern const wm_site_schema wm_site_schema_root;
 /* Load (path "-" = stdin) or parse a buffer. */
 wm_status wm_site_load(const char *path, wm_site *out, wm_err *err);
 wm_status wm_site_parse(const char *buf, size_t len, const char *name, wm_site *out, wm_err *err);
+/* Apply the entries kv[0..n) of a WM_SK_KV section to an option table: a key is an entry's JSON
+ * key or its flag; entries already set (given on the command line) are left alone. Errors carry
+ * the site file's line:col of the key (unknown key) or of the value (bad value). vals[i].str
+ * points into kv, which must outlive vals. */
+wm_status wm_site_kv_apply(const wm_site *s, const wm_site_kv *kv, size_t n, const wm_param *table, wm_value *vals,
+                           wm_err *err);
 /* Print the schema as an indented table (key, unit, default, bounds, help). */
 void wm_site_schema_print(FILE *fp);
 

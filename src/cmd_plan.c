@@ -21,6 +21,7 @@
 #include "report.h"
 #include "series.h"
 #include "site.h"
+#include "scenario_defaults.h"
 
 #include <errno.h>
 #include <math.h>
@@ -273,6 +274,13 @@ int cmd_plan(int argc, char **argv)
             free(v);
             return cli_error(prog, sst, &serr) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
         }
+        /* the site file's `plan:` section: options by their JSON keys (the command line wins) */
+        if ((sst = wm_site_kv_apply(site, site->plan, site->nplan, table, v, &serr)) != WM_OK) {
+            free(site);
+            free(table);
+            free(v);
+            return cli_error(prog, sst, &serr) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+        }
         double it_w = 0, th = 0, fac_mw = 0;
         for (size_t f = 0; f < site->nfleets; f++) {
             it_w += site->fleets[f].count * site->fleets[f].asic->power_w;
@@ -290,7 +298,6 @@ int cmd_plan(int argc, char **argv)
         if (!v[O_ADDER].set && site->energy_type == WM_ENERGY_INDEX)
             v[O_ADDER].num = site->adder_usd_per_mwh;
         snprintf(site_name, sizeof site_name, "%s", site->name);
-        free(site);
     }
     s.site_mw = v[O_SITE_MW].num;
     s.years = (int)v[O_YEARS].num;
@@ -327,6 +334,13 @@ int cmd_plan(int argc, char **argv)
     wm_err uerr;
     wm_err_clear(&uerr);
     if (wm_plan_uses_parse(v[O_USES].str, s.use, &uerr) != WM_OK) {
+        for (size_t k = 0; site && k < site->nplan; k++) /* from the site file: point at its value */
+            if (!strcmp(site->plan[k].key, "uses") && v[O_USES].str == site->plan[k].text) {
+                char m[WM_ERR_MSG];
+                snprintf(m, sizeof m, "%s", uerr.msg);
+                wm_err_set(&uerr, WM_EPARSE, site->source, site->plan[k].vline, site->plan[k].vcol, "uses: %s", m);
+            }
+        free(site);
         free(table);
         free(v);
         return cli_error(prog, WM_EPARSE, &uerr) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
@@ -356,14 +370,36 @@ int cmd_plan(int argc, char **argv)
     wm_scenario_from_values(v + ns, &scn);
     free(table);
     free(v);
+    free(site); /* after the values: plan: strings point into it */
     wm_err err;
     wm_err_clear(&err);
+    /* the block bootstrap resamples the real daily BTC returns of the shipped fit period */
+    double *boot = NULL;
+    char boot_text[96] = "";
+    if (scn.price_model == WM_PRICE_BOOTSTRAP) {
+        wm_calibrate_files bf;
+        wm_calibrate_in bin;
+        wm_status bst = wm_calibrate_load(data_dir, &bf, &bin, &err);
+        if (bst == WM_OK) {
+            int64_t f0, f1;
+            wm_parse_time(WM_SCN_FIT_FROM, &bin.from);
+            wm_parse_time(WM_SCN_FIT_TO, &bin.to);
+            bst = wm_calibrate_returns(&bin, &boot, &scn.boot_n, &f0, &f1, &err);
+            char a[11], b[11];
+            if (bst == WM_OK)
+                snprintf(boot_text, sizeof boot_text, "block bootstrap of %zu daily returns %s..%s", scn.boot_n,
+                         wm_fmt_date(f0, a), wm_fmt_date(f1, b));
+            wm_calibrate_files_free(&bf);
+        }
+        if (bst != WM_OK)
+            return cli_error(prog, bst, &err);
+        scn.boot_returns = boot;
+    }
     wm_status st = wm_scenario_check(&scn, &err);
-    if (st == WM_OK && scn.price_model == WM_PRICE_BOOTSTRAP)
-        st = wm_err_set(&err, WM_EUNSUPPORTED, "--price-model", 0, 0,
-                        "the bootstrap needs history returns: use `wattmux calibrate --backtest-until` for now");
-    if (st != WM_OK)
+    if (st != WM_OK) {
+        free(boot);
         return cli_error(prog, st, &err) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+    }
     own_ai_ctx aic;
     hook_ctx hc = {&aic, NULL};
     wm_plan_hooks hooks = {intraday ? curtail_hook : NULL, own_ai ? own_ai_hook : NULL, &hc};
@@ -379,8 +415,10 @@ int cmd_plan(int argc, char **argv)
         if (st == WM_OK)
             st = wm_plan_curtail_new(hs, col, scn.shapes_per_month, &hc.ct, &err);
         wm_series_free(hs);
-        if (st != WM_OK)
+        if (st != WM_OK) {
+            free(boot);
             return cli_error(prog, st, &err);
+        }
     }
     if (own_ai) {
         wm_aiecon_defaults(&aic.ai);
@@ -398,6 +436,7 @@ int cmd_plan(int argc, char **argv)
         s.own_ai_capex_usd_per_mw = capex_it / aic.ai.fleet.pue;
         if ((st = wm_aiecon_check(&aic.ai, &err)) != WM_OK) {
             wm_plan_curtail_free(hc.ct);
+            free(boot);
             return cli_error(prog, st, &err);
         }
         wm_aiecon_base(&aic.ai, 0, &aic.base);
@@ -409,6 +448,7 @@ int cmd_plan(int argc, char **argv)
         if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
             st = wm_err_set(&err, WM_EIO, out_dir, 0, 0, "cannot create the output directory: %s", strerror(errno));
             wm_plan_curtail_free(hc.ct);
+            free(boot);
             return cli_error(prog, st, &err);
         }
         stress = true;
@@ -538,6 +578,8 @@ int cmd_plan(int argc, char **argv)
     const char *curt_text =
         intraday ? "hourly, dispatch module on ERCOT LZ_WEST 2023 day shapes" : (s.curtail_daily ? "whole days" : "none");
     cli_str(&o, "curtailment", "curtailment", curt_text);
+    cli_str(&o, "price_model", "BTC price model",
+            boot_text[0] ? boot_text : "jump-diffusion (Merton), calibrated");
     print_strategies(&o, "strategies", &s, out);
     cli_section(&o, "fleet", "mining fleet policy (stay-mining MW, over paths)");
     cli_str(&o, "policy", "policy",
@@ -673,6 +715,7 @@ fail:
     free(mday_t);
     free(mon);
     wm_plan_curtail_free(hc.ct);
+    free(boot);
     if (st != WM_OK) {
         progress_end(&pg);
         return cli_error(prog, st, &err);

@@ -116,6 +116,91 @@ static void test_plan_site_file(void **state)
     assert_non_null(strstr(err, "/nonexistent/site.yaml"));
 }
 
+/* The site file's plan: section sets options by their JSON keys (nested maps flattened, lists
+ * joined); the command line wins; errors point at the key or the value. */
+static void write_site(const char *path, const char *plan)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "site:\n  name: T\n  interconnect_mw: 40\nhalls:\n  - name: h\n    pue: 1.05\n"
+               "mining:\n  hashprice_usd_per_ph_day: 40\nfleets:\n  - name: a\n    hall: h\n    model: s21\n"
+               "    count: 1000\ncontract:\n  energy:\n    type: index\nplan:\n%s",
+            plan);
+    fclose(f);
+}
+
+static void test_plan_section(void **state)
+{
+    (void)state;
+    char path[64], a[256];
+    snprintf(path, sizeof path, "/tmp/wm_plan_site_%d.yaml", (int)getpid());
+    write_site(path, "  years: 3\n  seed: 9\n  paths: 100\n  uses: [colo, tokens]\n  hybrids: true\n"
+                     "  grid_steps: 4\n  market:\n    price_vol_per_year: 0.3\n");
+    snprintf(a, sizeof a, "plan %s", path);
+    json_t *j = wattmux_json(a);
+    assert_int_equal(json_integer_value(json_object_get(j, "years")), 3);
+    assert_int_equal(json_integer_value(json_object_get(j, "seed")), 9);
+    assert_int_equal(json_integer_value(json_object_get(j, "paths")), 100);
+    json_t *s = json_object_get(j, "strategies");
+    assert_int_equal(json_array_size(s), 1 + 2 * 4 + 6); /* stay; colo x4; tokens x4; 6 mixes */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(s, 9), "strategy")),
+                        "10 MW colo + 10 MW tokens + 20 MW mining");
+    double npv = json_number_value(json_object_get(json_array_get(s, 0), "npv_mean_musd"));
+    json_decref(j);
+    /* the market key took effect: another volatility gives another stay-mining NPV */
+    snprintf(a, sizeof a, "plan %s --price-vol 0.6", path);
+    j = wattmux_json(a);
+    assert_true(json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 0),
+                                                  "npv_mean_musd")) != npv);
+    json_decref(j);
+    /* the command line wins */
+    snprintf(a, sizeof a, "plan %s --years 2 --uses colo", path);
+    j = wattmux_json(a);
+    assert_int_equal(json_integer_value(json_object_get(j, "years")), 2);
+    assert_int_equal(json_array_size(json_object_get(j, "strategies")), 5);
+    json_decref(j);
+    /* errors at the key or the value, exit 2 */
+    write_site(path, "  years: 3\n  yeers: 5\n");
+    snprintf(a, sizeof a, "plan %s", path);
+    wattmux(a);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, ":19:3: unknown key 'yeers'"));
+    write_site(path, "  years: 50\n");
+    wattmux(a);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, ":18:10: years: 50 is outside [1, 15]"));
+    write_site(path, "  uses: [colo, tokenz]\n");
+    wattmux(a);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, ":18:10: uses: unknown use 'tokenz'"));
+    write_site(path, "  hybrids: maybe\n");
+    wattmux(a);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, ":18:12: hybrids: expected true or false"));
+    remove(path);
+}
+
+/* --price-model 1 resamples the real daily returns of the shipped fit period. */
+static void test_plan_bootstrap(void **state)
+{
+    (void)state;
+    char a[1400];
+    snprintf(a, sizeof a, "plan --paths 200 --years 2 --price-model 1 %s", data_arg());
+    json_t *j = wattmux_json(a);
+    assert_string_equal(json_string_value(json_object_get(j, "price_model")),
+                        "block bootstrap of 4060 daily returns 2015-01-01..2026-02-12");
+    double boot = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 0), "npv_p5_musd"));
+    json_decref(j);
+    snprintf(a, sizeof a, "plan --paths 200 --years 2 %s", data_arg());
+    j = wattmux_json(a);
+    double jd = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 0), "npv_p5_musd"));
+    assert_true(boot != jd);
+    json_decref(j);
+    wattmux("plan --paths 200 --years 2 --price-model 1 --data /nonexistent");
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(err, "/nonexistent/bitcoin/"));
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -140,6 +225,8 @@ int main(void)
         cmocka_unit_test(test_shipped_defaults_are_calibrated),
         cmocka_unit_test(test_plan_json_and_stress),
         cmocka_unit_test(test_plan_site_file),
+        cmocka_unit_test(test_plan_section),
+        cmocka_unit_test(test_plan_bootstrap),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
