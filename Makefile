@@ -84,7 +84,7 @@ fuzz:
 	set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  clang-14 $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$n $$f $(LIB_SRC) $(LDLIBS); \
 	  mkdir -p tests/fuzz/corpus/$$n; \
-	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 -artifact_prefix=$(FUZZ_BUILD)/$$n- \
+	  LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 -artifact_prefix=$(FUZZ_BUILD)/$$n- \
 	    tests/fuzz/corpus/$$n; done
 
 bench: $(PROGS) $(BENCH_BIN)
