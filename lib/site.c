@@ -310,7 +310,9 @@ static wm_status walk_kv(ctx *c, struct fy_node *map, wm_site_kv *kv, size_t *n,
             size_t len = strlen(e->text);
             if (len + strlen(buf) + 2 > sizeof e->text)
                 return fail_at(c, item, kl, kc, WM_EPARSE, "%s: the list is longer than 255 bytes%s", key, NULL);
-            snprintf(e->text + len, sizeof e->text - len, "%s%s", len ? "," : "", buf);
+            if (len)
+                e->text[len++] = ',';
+            memcpy(e->text + len, buf, strlen(buf) + 1); /* fits: checked above */
         }
     }
     return WM_OK;
