@@ -727,11 +727,9 @@ const char *wm_miner_why_not(wm_miner_fw fw, wm_miner_verb v)
         return NULL;
     switch (fw) {
     case WM_FW_STOCK:
-        return "not commandable: stock Antminer firmware is read-only on 4028 (api-allow puts every client in "
-               "read-only group A); sleep needs the web interface with its digest password";
+        return "not commandable: stock Antminer is read-only on 4028 (api-allow puts all clients in group A)";
     case WM_FW_WHATSMINER:
-        return "not commandable: Whatsminer writes need the API enabled and the admin password (token + AES); "
-               "no credentials are configured";
+        return "not commandable: Whatsminer writes need the API enabled and its admin password; none configured";
     case WM_FW_CGMINER:
         return "not commandable: plain cgminer has no curtail or power-limit command";
     default:
