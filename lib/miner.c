@@ -327,10 +327,10 @@ static void read_status_obj(wm_miner_reply *r, const json_t *st)
             snprintf(r->msg, sizeof r->msg, "%s", s);
     }
     double code = wm_miner_num(st, "Code");
-    if (isfinite(code))
+    if (isfinite(code) && fabs(code) < 1e9) /* out-of-range codes stay "absent" (no UB cast) */
         r->code = (int)code;
     double when = wm_miner_num(st, "When");
-    if (isfinite(when))
+    if (isfinite(when) && fabs(when) < 9e18)
         r->when = (int64_t)when;
     copy_str(r->msg, sizeof r->msg, json_object_get(st, "Msg"));
     copy_str(r->description, sizeof r->description, json_object_get(st, "Description"));

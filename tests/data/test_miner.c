@@ -641,6 +641,21 @@ static void test_grpc_wire(void **s)
     assert_string_equal(dec, "50% of [0W] ");
 }
 
+
+/* Found by fuzz_miner_reply: a Code or When beyond int/int64 range is treated as absent
+ * (it was an undefined float-to-int conversion). */
+static void test_huge_status_numbers(void **s)
+{
+    (void)s;
+    const char *b = "{\"STATUS\":[{\"STATUS\":\"S\",\"When\":1e300,\"Code\":\"88888888888888888888\",\"Msg\":\"x\"}],\"id\":1}";
+    wm_miner_reply r;
+    assert_int_equal(wm_miner_parse(b, strlen(b), &r, NULL), WM_OK);
+    assert_int_equal(r.code, -1);
+    assert_int_equal(r.when, -1);
+    assert_int_equal(r.status, 'S');
+    wm_miner_reply_clear(&r);
+}
+
 /* (12) a miner that stopped listening on 4028 (Z15 with a bad pool): refused, not 0 W */
 static void test_refused(void **s)
 {
@@ -674,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_driver_luxos_power_limit),
         cmocka_unit_test(test_not_commandable),
         cmocka_unit_test(test_grpc_wire),
+        cmocka_unit_test(test_huge_status_numbers),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

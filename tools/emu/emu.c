@@ -14,8 +14,9 @@
  * a curtail and back to nameplate within wake_s of a wakeup; hashrate follows power.
  * Faults (section 6) are drawn per request with the probabilities of --fault. One process,
  * one epoll loop; each miner serves one connection at a time (its listening socket leaves
- * the epoll set while a client is served). --trace writes the true site power every 100 ms:
- * the ground truth the integration tests check the power cap against. */
+ * the epoll set while a client is served). --trace writes the true site power every 100 ms
+ * ("ms W mining reverted_so_far"): the ground truth the integration tests check the cap
+ * against. */
 #include "grpc.h"
 #include "miner.h"
 #include "poller.h"
@@ -111,6 +112,7 @@ static struct {
     char grpc_password[64];
     struct gconn *gc;
     int ngc_max;
+    long n_ignored, n_late, n_reverted;     /* curtail faults that actually happened */
 } E;
 
 static int64_t now_ms(void)
@@ -182,11 +184,13 @@ static void curtail(miner *m, bool sleep, int64_t t)
     } else if (hit(F_CURTAIL_LATE)) {
         m->late_sleep = true;
         m->t_late_ms = t + (int64_t)(3 * E.sleep_s * 1000);
+        E.n_late++;
     } else if (!hit(F_CURTAIL_IGNORE)) {
         set_mode(m, true, t);
         if (hit(F_CURTAIL_REVERT))
             m->t_revert_ms = t + (int64_t)(2 * E.sleep_s * 1000);
-    }
+    } else
+        E.n_ignored++;
 }
 
 /* LuxOS profile k (0 = "default"): 25 MHz and 0.1 V per step from the nameplate, as the
@@ -223,6 +227,8 @@ static void tick_miner(miner *m, int64_t t)
     }
     if (m->t_revert_ms && t >= m->t_revert_ms) {
         m->t_revert_ms = 0;
+        if (m->sleeping)
+            E.n_reverted++;
         set_mode(m, false, t);
     }
 }
@@ -1512,7 +1518,7 @@ int main(int argc, char **argv)
             if (total > max_w)
                 max_w = total;
             if (E.trace) {
-                fprintf(E.trace, "%lld %.1f %ld\n", (long long)(t - t0), total, mining);
+                fprintf(E.trace, "%lld %.1f %ld %ld\n", (long long)(t - t0), total, mining, E.n_reverted);
                 fflush(E.trace);
             }
             next_trace = t + 100;
@@ -1534,7 +1540,8 @@ int main(int argc, char **argv)
     close(E.ep);
     if (E.trace)
         fclose(E.trace);
-    fprintf(stderr, "wattmux-emu: stopped; max site power %.1f W\n", max_w);
+    fprintf(stderr, "wattmux-emu: stopped; max site power %.1f W; curtails ignored %ld, late %ld, reverted %ld\n",
+            max_w, E.n_ignored, E.n_late, E.n_reverted);
     free(E.m);
     free(E.c);
     free(E.gc);
