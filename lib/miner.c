@@ -879,6 +879,21 @@ static bool take_sid(wm_miner_op *op, const wm_miner_reply *r)
     return true;
 }
 
+/* LuxOS: the first command once a session is held; a command's reply moves to `next` or
+ * fails the op with the miner's STATUS. */
+static int lx_first_command(const wm_miner_op *op)
+{
+    return op->verb == WM_VERB_SET_POWER_LIMIT ? LX_ATMSET : LX_CURTAIL;
+}
+
+static void lx_expect_ok(wm_miner_op *op, bool ok, const char *why, int next)
+{
+    if (ok)
+        op->step = next;
+    else
+        wm_miner_op_fail(op, WM_MF_STATUS_E, why);
+}
+
 wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len)
 {
     if (op->done)
@@ -942,22 +957,16 @@ wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len)
         break;
     }
     case LX_ATMSET:
-        if (!ok)
-            wm_miner_op_fail(op, WM_MF_STATUS_E, why);
-        else
-            op->step = LX_PROFILESET;
+        lx_expect_ok(op, ok, why, LX_PROFILESET);
         break;
     case LX_PROFILESET:
-        if (!ok)
-            wm_miner_op_fail(op, WM_MF_STATUS_E, why);
-        else {
+        lx_expect_ok(op, ok, why, LX_LOGOFF);
+        if (ok)
             op->data.power_limit_w = op->profile_w;
-            op->step = LX_LOGOFF;
-        }
         break;
     case LX_LOGON:
         if (ok && take_sid(op, &r))
-            op->step = op->verb == WM_VERB_SET_POWER_LIMIT ? LX_ATMSET : LX_CURTAIL;
+            op->step = lx_first_command(op);
         else if (!ok)
             op->step = LX_SESSION; /* a session is already open: ask for it */
         else
@@ -965,15 +974,12 @@ wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len)
         break;
     case LX_SESSION:
         if (ok && take_sid(op, &r))
-            op->step = op->verb == WM_VERB_SET_POWER_LIMIT ? LX_ATMSET : LX_CURTAIL;
+            op->step = lx_first_command(op);
         else
-            wm_miner_op_fail(op, ok ? WM_MF_STATUS_E : WM_MF_STATUS_E, ok ? "no usable session" : why);
+            wm_miner_op_fail(op, WM_MF_STATUS_E, ok ? "no usable session" : why);
         break;
     case LX_CURTAIL:
-        if (!ok)
-            wm_miner_op_fail(op, WM_MF_STATUS_E, why);
-        else
-            op->step = LX_LOGOFF;
+        lx_expect_ok(op, ok, why, LX_LOGOFF);
         break;
     default: /* logoff is best effort: the curtail has been accepted already */
         op->done = true;

@@ -16,6 +16,15 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
+// Per chart id: how many canvas pixels are drawn (not transparent, not near-white).
+const inkedPixels = (page, ids) => page.evaluate((list) => list.map((id) => {
+  const c = document.querySelector('#' + id + ' canvas');
+  if (!c) return 0;
+  const g = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < g.length; i += 4) if (g[i + 3] > 0 && (g[i] < 240 || g[i + 1] < 240 || g[i + 2] < 240)) n++;
+  return n;
+}), ids);
 let failed = 0, passed = 0;
 const check = (name, ok, why = '') => {
   if (ok) { passed++; console.log(`[       OK ] ${name}`); } else { failed++; console.log(`[  FAILED  ] ${name} ${why}`); }
@@ -33,15 +42,7 @@ try {
   } catch (e) { /* reported below */ }
   const pts = await page.evaluate(() => window.wattmuxPoints);
   check('charts render with data (power, price, revenue)', ready, JSON.stringify(pts));
-  // a drawn canvas has non-background pixels
-  const inked = await page.evaluate(() => ['chart-power', 'chart-price', 'chart-revenue'].map((id) => {
-    const c = document.querySelector('#' + id + ' canvas');
-    if (!c) return 0;
-    const g = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < g.length; i += 4) if (g[i + 3] > 0 && (g[i] < 240 || g[i + 1] < 240 || g[i + 2] < 240)) n++;
-    return n;
-  }));
+  const inked = await inkedPixels(page, ['chart-power', 'chart-price', 'chart-revenue']);
   check('every chart canvas has drawn pixels', inked.every((n) => n > 500), JSON.stringify(inked));
   const rows = await page.evaluate(() => document.querySelectorAll('#fleet tbody tr').length);
   check('fleet health table filled', rows > 0, String(rows));
@@ -85,14 +86,7 @@ try {
     const summary = await page.textContent('#plan-summary');
     check('summary states the recommended split', rec && summary.includes(`convert ${rec.colo_mw.toFixed(1)} MW`) &&
       summary.includes(`keep ${rec.mining_mw.toFixed(1)} MW mining`), summary);
-    const npvInk = await page.evaluate(() => {
-      const c = document.querySelector('#chart-npv canvas');
-      if (!c) return 0;
-      const g = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < g.length; i += 4) if (g[i + 3] > 0 && (g[i] < 240 || g[i + 1] < 240 || g[i + 2] < 240)) n++;
-      return n;
-    });
+    const [npvInk] = await inkedPixels(page, ['chart-npv']);
     check('NPV chart has drawn pixels', npvInk > 500, String(npvInk));
     await page.locator('#plan-card').screenshot({ path: shot.replace(/\.png$/, '-plan.png') });
   }
