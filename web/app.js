@@ -139,31 +139,43 @@ function drawPlan(plan) {
     return;
   }
   const rec = p.recommended || null;
-  const recUse = rec ? (rec.use === 'own GPU cloud' ? 'own-gpu' : 'colo') : null;
+  // strategies are labelled ("40 MW colo + 60 MW mining"); older outputs had use + colo_mw
+  const label = (r) => r.strategy || `${r.use} ${fmt(r.colo_mw, 0)} MW`;
+  const xmw = (r) => (r.x_mw !== undefined ? r.x_mw : r.colo_mw);
   let recRow = -1;
   const rows = p.strategies.map((r, k) => {
-    if (rec && r.use === recUse && Math.abs(r.colo_mw - rec.colo_mw) < 1e-9) recRow = k;
-    return [r.use, fmt(r.colo_mw, 1), musd(r.npv_mean_musd), musd(r.npv_p5_musd), musd(r.npv_p95_musd),
-      fmt(r.p_npv_negative, 3), musd(r.cvar5_musd), r.within_limit || '-'];
+    if (rec && label(r) === label(rec)) recRow = k;
+    return [label(r), fmt(xmw(r), 1), fmt(r.mining_mw, 1), musd(r.npv_mean_musd), musd(r.npv_p5_musd),
+      musd(r.npv_p95_musd), fmt(r.p_npv_negative, 3), musd(r.cvar5_musd), r.within_limit || '-'];
   });
-  window.wattmuxPoints.plan = tableRows(['use', 'X MW', 'NPV mean $M', 'p5 $M', 'p95 $M', 'P(NPV<0)', 'CVaR5 $M',
-    'in limit'], rows, [1, 2, 3, 4, 5, 6], recRow);
+  window.wattmuxPoints.plan = tableRows(['strategy', 'X MW', 'mining MW', 'NPV mean $M', 'p5 $M', 'p95 $M', 'P(NPV<0)',
+    'CVaR5 $M', 'in limit'], rows, [1, 2, 3, 4, 5, 6, 7], recRow);
   $('plan-summary').textContent = rec
-    ? `Recommended split: convert ${fmt(rec.colo_mw, 1)} MW (${rec.use}), keep ${fmt(rec.mining_mw, 1)} MW mining; ` +
+    ? `Recommended split: ${label(rec)} (convert ${fmt(xmw(rec), 1)} MW, keep ${fmt(rec.mining_mw, 1)} MW mining); ` +
       `NPV mean ${musd(rec.npv_mean_usd / 1e6)} $M (${p.paths || '?'} paths, ${p.years || '?'} years)`
     : 'No strategy within the risk limit';
+  const recTr = document.querySelector('#plan-table tr.recommended');
+  if (recTr) recTr.scrollIntoView({ block: 'nearest' });
   npvBox.style.display = '';
   charts.npv.resize();
-  const uses = [...new Set(p.strategies.map((r) => r.use))];
-  const xs = [...new Set(p.strategies.map((r) => r.colo_mw))].sort((a, b) => a - b);
+  // NPV against X for each single use (colo, cloud, tokens, train); stay mining is X = 0 of
+  // every series; hybrids of two uses are in the table only
+  const useOf = (r) => {
+    if (r.use) return xmw(r) > 0 ? r.use : '';
+    const u = ['colo', 'cloud', 'tokens', 'train'].filter((k) => r[k + '_mw'] > 0);
+    return u.length === 1 ? u[0] : (u.length === 0 ? '' : null);
+  };
+  const uses = [...new Set(p.strategies.map(useOf).filter((u) => u))];
+  const xs = [...new Set(p.strategies.filter((r) => useOf(r) !== null).map(xmw))].sort((a, b) => a - b);
   const series = [];
   for (const u of uses) {
     const by = (key) => xs.map((x) => {
-      const r = p.strategies.find((q) => q.use === u && q.colo_mw === x);
+      const r = p.strategies.find((q) => (useOf(q) === u || useOf(q) === '') && xmw(q) === x);
       return r ? r[key] : null;
     });
-    series.push({ name: `${u} NPV mean`, type: 'line', data: by('npv_mean_musd'), symbolSize: 5 });
-    series.push({ name: `${u} p5`, type: 'line', data: by('npv_p5_musd'), lineStyle: { type: 'dotted' }, showSymbol: false });
+    series.push({ name: `${u} NPV mean`, type: 'line', data: by('npv_mean_musd'), symbolSize: 5, connectNulls: true });
+    series.push({ name: `${u} p5`, type: 'line', data: by('npv_p5_musd'), lineStyle: { type: 'dotted' }, showSymbol: false,
+      connectNulls: true });
   }
   charts.npv.setOption({
     animation: false, tooltip: { trigger: 'axis' },

@@ -77,14 +77,13 @@ try {
       const tr = document.querySelector('#plan-table tr.recommended');
       return tr ? [...tr.children].map((e) => e.textContent) : null;
     });
-    const want = rec && plan.strategies.find((r) => Math.abs(r.colo_mw - rec.colo_mw) < 1e-9 &&
-      r.use === (rec.use === 'own GPU cloud' ? 'own-gpu' : 'colo'));
+    const want = rec && plan.strategies.find((r) => r.strategy === rec.strategy);
     check('recommended split highlighted with its NPV, P(NPV<0) and CVaR',
-      recCells && want && recCells[1] === want.colo_mw.toFixed(1) && recCells[2] === want.npv_mean_musd.toFixed(1) &&
-      recCells[5] === want.p_npv_negative.toFixed(3) && recCells[6] === want.cvar5_musd.toFixed(1),
-      JSON.stringify(recCells));
+      recCells && want && recCells[0] === want.strategy && recCells[1] === want.x_mw.toFixed(1) &&
+      recCells[3] === want.npv_mean_musd.toFixed(1) && recCells[6] === want.p_npv_negative.toFixed(3) &&
+      recCells[7] === want.cvar5_musd.toFixed(1), JSON.stringify(recCells));
     const summary = await page.textContent('#plan-summary');
-    check('summary states the recommended split', rec && summary.includes(`convert ${rec.colo_mw.toFixed(1)} MW`) &&
+    check('summary states the recommended split', rec && summary.includes(rec.strategy) &&
       summary.includes(`keep ${rec.mining_mw.toFixed(1)} MW mining`), summary);
     const [npvInk] = await inkedPixels(page, ['chart-npv']);
     check('NPV chart has drawn pixels', npvInk > 500, String(npvInk));
