@@ -8,7 +8,7 @@
 #   make bench      benchmarks in bench/
 CC      ?= gcc
 BUILD   ?= build
-PKGS    := libfyaml jansson sqlite3 libmicrohttpd libcurl gsl xlsxwriter
+PKGS    := libfyaml jansson sqlite3 libmicrohttpd libcurl gsl xlsxwriter libnghttp2
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Ilib -MMD -MP

@@ -5,6 +5,7 @@
  * Invariants: the repaired text never exceeds 2*len + 2*WM_MINER_MAX_DEPTH + 16 bytes;
  * values we cannot read stay NaN. */
 #include "miner.h"
+#include "grpc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -326,10 +327,10 @@ static void read_status_obj(wm_miner_reply *r, const json_t *st)
             snprintf(r->msg, sizeof r->msg, "%s", s);
     }
     double code = wm_miner_num(st, "Code");
-    if (isfinite(code))
+    if (isfinite(code) && fabs(code) < 1e9) /* out-of-range codes stay "absent" (no UB cast) */
         r->code = (int)code;
     double when = wm_miner_num(st, "When");
-    if (isfinite(when))
+    if (isfinite(when) && fabs(when) < 9e18)
         r->when = (int64_t)when;
     copy_str(r->msg, sizeof r->msg, json_object_get(st, "Msg"));
     copy_str(r->description, sizeof r->description, json_object_get(st, "Description"));
@@ -655,13 +656,13 @@ void wm_miner_extract(const wm_miner_reply *r, wm_miner_data *d)
 
 const char *wm_miner_fw_name(wm_miner_fw fw)
 {
-    static const char *n[] = {"unknown", "stock", "cgminer", "bosminer", "luxos"};
-    return (unsigned)fw < 5 ? n[fw] : "?";
+    static const char *n[] = {"unknown", "stock", "cgminer", "bosminer", "luxos", "whatsminer"};
+    return (unsigned)fw < WM_FW__COUNT ? n[fw] : "?";
 }
 
 wm_status wm_miner_fw_parse(const char *text, wm_miner_fw *fw)
 {
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < WM_FW__COUNT; i++)
         if (text && strcasecmp(text, wm_miner_fw_name((wm_miner_fw)i)) == 0) {
             *fw = (wm_miner_fw)i;
             return WM_OK;
@@ -701,6 +702,8 @@ wm_miner_fw wm_miner_fw_detect(const wm_miner_reply *version)
         fw = WM_FW_LUXOS;
     else if (strstr(s, "bosminer"))
         fw = WM_FW_BOSMINER;
+    else if (strstr(s, "btminer") || strstr(s, "whatsminer"))
+        fw = WM_FW_WHATSMINER;
     else if (strstr(s, "bmminer") || strstr(s, "antminer"))
         fw = WM_FW_STOCK;
     else if (strstr(s, "cgminer"))
@@ -713,13 +716,74 @@ bool wm_miner_can(wm_miner_fw fw, wm_miner_verb v)
 {
     if (v == WM_VERB_READ)
         return true;
-    if (v == WM_VERB_STOP || v == WM_VERB_RESUME)
-        return fw == WM_FW_BOSMINER || fw == WM_FW_LUXOS;
-    /* power targets: bosminer only over gRPC :50051, LuxOS only as named profiles */
-    return false;
+    /* stop/resume: bosminer pause/resume on 4028 (or gRPC), LuxOS curtail; power limit:
+     * LuxOS as named profiles on 4028, bosminer as a power target over gRPC :50051 */
+    return fw == WM_FW_BOSMINER || fw == WM_FW_LUXOS;
+}
+
+const char *wm_miner_why_not(wm_miner_fw fw, wm_miner_verb v)
+{
+    if (wm_miner_can(fw, v))
+        return NULL;
+    switch (fw) {
+    case WM_FW_STOCK:
+        return "not commandable: stock Antminer is read-only on 4028 (api-allow puts all clients in group A)";
+    case WM_FW_WHATSMINER:
+        return "not commandable: Whatsminer writes need the API enabled and its admin password; none configured";
+    case WM_FW_CGMINER:
+        return "not commandable: plain cgminer has no curtail or power-limit command";
+    default:
+        return "not commandable: firmware unknown (no usable `version` reply)";
+    }
+}
+
+void wm_miner_op_set_grpc(wm_miner_op *op, const char *user, const char *password, int grpc_port)
+{
+    snprintf(op->user, sizeof op->user, "%s", user ? user : "");
+    snprintf(op->password, sizeof op->password, "%s", password ? password : "");
+    op->grpc_port = grpc_port;
+}
+
+bool wm_miner_op_grpc(const wm_miner_op *op)
+{
+    return op->fw == WM_FW_BOSMINER && (op->grpc_port > 0 || op->verb == WM_VERB_SET_POWER_LIMIT);
+}
+
+wm_status wm_miner_lux_pick_profile(const wm_miner_reply *profiles, double limit_w, char *name, size_t cap,
+                                    double *watts, double *lowest_w)
+{
+    static const char *name_keys[] = {"Profile Name", "Profile", "Name"};
+    double best = -1, lowest = INFINITY;
+    const char *best_name = NULL;
+    json_t *o;
+    for (size_t i = 0; (o = wm_miner_item(profiles, "PROFILES", i)); i++) {
+        double w = wm_miner_num(o, "Watts");
+        const char *nm = NULL;
+        for (size_t k = 0; k < 3 && !nm; k++)
+            nm = json_string_value(json_object_get(o, name_keys[k]));
+        if (!isfinite(w) || w <= 0 || !nm || !*nm || strlen(nm) >= cap || strpbrk(nm, ",\\\"|"))
+            continue;
+        if (w < lowest)
+            lowest = w;
+        if (w <= limit_w && w > best) {
+            best = w;
+            best_name = nm;
+        }
+    }
+    *lowest_w = isfinite(lowest) ? lowest : NAN;
+    if (!best_name)
+        return WM_ENOTFOUND;
+    snprintf(name, cap, "%s", best_name);
+    *watts = best;
+    return WM_OK;
 }
 
 /* ------------------------------------------------------------------ drivers */
+
+/* LuxOS steps: 0 logon, 1 session (only after a refused logon), 2 curtail, 3 logoff. A power
+ * limit first reads `profiles` (no session needed), then logon, `atmset <sid>,enabled=false`
+ * (ATM would override a manual profile: pyasic PR#267), `profileset <sid>,<name>`, logoff. */
+enum { LX_LOGON = 0, LX_SESSION, LX_CURTAIL, LX_LOGOFF, LX_PROFILES, LX_ATMSET, LX_PROFILESET };
 
 void wm_miner_op_init(wm_miner_op *op, wm_miner_fw fw, wm_miner_verb verb, double arg_w)
 {
@@ -727,6 +791,9 @@ void wm_miner_op_init(wm_miner_op *op, wm_miner_fw fw, wm_miner_verb verb, doubl
     op->fw = fw;
     op->verb = verb;
     op->arg_w = arg_w;
+    op->profile_w = NAN;
+    if (verb == WM_VERB_SET_POWER_LIMIT)
+        op->step = LX_PROFILES;
     wm_miner_data_init(&op->data);
 }
 
@@ -737,8 +804,6 @@ void wm_miner_op_fail(wm_miner_op *op, wm_miner_fail f, const char *why)
     snprintf(op->why, sizeof op->why, "%.127s", why ? why : wm_miner_fail_name(f));
 }
 
-/* LuxOS steps: 0 logon, 1 session (only after a refused logon), 2 curtail, 3 logoff. */
-enum { LX_LOGON = 0, LX_SESSION, LX_CURTAIL, LX_LOGOFF };
 
 static wm_status emit(char *buf, size_t cap, size_t *len, const char *fmt, const char *a, const char *b)
 {
@@ -756,15 +821,20 @@ wm_status wm_miner_op_next(wm_miner_op *op, char *buf, size_t cap, size_t *len)
     if (op->fw == WM_FW_UNKNOWN)
         return emit(buf, cap, len, "{\"command\":\"version\"%s%s}", "", "");
     if (!wm_miner_can(op->fw, op->verb)) {
-        char why[128];
-        snprintf(why, sizeof why, "%.20s firmware cannot %.20s over the 4028 API", wm_miner_fw_name(op->fw),
-                 wm_miner_verb_name(op->verb));
-        wm_miner_op_fail(op, WM_MF_UNSUPPORTED, why);
+        wm_miner_op_fail(op, WM_MF_UNSUPPORTED, wm_miner_why_not(op->fw, op->verb));
         return WM_EUNSUPPORTED;
+    }
+    if (wm_miner_op_grpc(op)) {
+        wm_miner_op_fail(op, WM_MF_UNSUPPORTED, "Braiins OS power targets use gRPC on :50051, not the 4028 poller");
+        return WM_EUNSUPPORTED;
+    }
+    if (op->verb == WM_VERB_SET_POWER_LIMIT && !(isfinite(op->arg_w) && op->arg_w > 0)) {
+        wm_miner_op_fail(op, WM_MF_UNSUPPORTED, "power limit must be a positive number of watts");
+        return WM_EINVAL;
     }
     if (op->verb == WM_VERB_READ) {
         static const char *cmd[] = {"version", "stats", "summary", "summary+temps+fans+tunerstatus",
-                                    "summary+power+temps+fans"};
+                                    "summary+power+temps+fans", "summary"};
         return emit(buf, cap, len, "{\"command\":\"%s\"%s}", cmd[op->fw], "");
     }
     if (op->fw == WM_FW_BOSMINER)
@@ -778,6 +848,12 @@ wm_status wm_miner_op_next(wm_miner_op *op, char *buf, size_t cap, size_t *len)
     case LX_CURTAIL:
         return emit(buf, cap, len, "{\"command\":\"curtail\",\"parameter\":\"%s,%s\"}", op->sid,
                     op->verb == WM_VERB_STOP ? "sleep" : "wakeup");
+    case LX_PROFILES:
+        return emit(buf, cap, len, "{\"command\":\"profiles\"%s%s}", "", "");
+    case LX_ATMSET:
+        return emit(buf, cap, len, "{\"command\":\"atmset\",\"parameter\":\"%s,%s\"}", op->sid, "enabled=false");
+    case LX_PROFILESET:
+        return emit(buf, cap, len, "{\"command\":\"profileset\",\"parameter\":\"%s,%s\"}", op->sid, op->profile);
     default:
         return emit(buf, cap, len, "{\"command\":\"logoff\",\"parameter\":\"%s\"%s}", op->sid, "");
     }
@@ -801,6 +877,21 @@ static bool take_sid(wm_miner_op *op, const wm_miner_reply *r)
         return false;
     snprintf(op->sid, sizeof op->sid, "%s", sid);
     return true;
+}
+
+/* LuxOS: the first command once a session is held; a command's reply moves to `next` or
+ * fails the op with the miner's STATUS. */
+static int lx_first_command(const wm_miner_op *op)
+{
+    return op->verb == WM_VERB_SET_POWER_LIMIT ? LX_ATMSET : LX_CURTAIL;
+}
+
+static void lx_expect_ok(wm_miner_op *op, bool ok, const char *why, int next)
+{
+    if (ok)
+        op->step = next;
+    else
+        wm_miner_op_fail(op, WM_MF_STATUS_E, why);
 }
 
 wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len)
@@ -849,9 +940,33 @@ wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len)
         return WM_OK;
     }
     switch (op->step) { /* LuxOS */
+    case LX_PROFILES: {
+        double lowest = NAN;
+        if (!ok) {
+            wm_miner_op_fail(op, WM_MF_STATUS_E, why);
+        } else if (wm_miner_lux_pick_profile(&r, op->arg_w, op->profile, sizeof op->profile, &op->profile_w,
+                                             &lowest) != WM_OK) {
+            char w2[128];
+            if (isfinite(lowest))
+                snprintf(w2, sizeof w2, "no profile at or below %.0f W (lowest is %.0f W)", op->arg_w, lowest);
+            else
+                snprintf(w2, sizeof w2, "profiles reply lists no profile with Watts");
+            wm_miner_op_fail(op, isfinite(lowest) ? WM_MF_STATUS_E : WM_MF_MALFORMED, w2);
+        } else
+            op->step = LX_LOGON;
+        break;
+    }
+    case LX_ATMSET:
+        lx_expect_ok(op, ok, why, LX_PROFILESET);
+        break;
+    case LX_PROFILESET:
+        lx_expect_ok(op, ok, why, LX_LOGOFF);
+        if (ok)
+            op->data.power_limit_w = op->profile_w;
+        break;
     case LX_LOGON:
         if (ok && take_sid(op, &r))
-            op->step = LX_CURTAIL;
+            op->step = lx_first_command(op);
         else if (!ok)
             op->step = LX_SESSION; /* a session is already open: ask for it */
         else
@@ -859,15 +974,12 @@ wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len)
         break;
     case LX_SESSION:
         if (ok && take_sid(op, &r))
-            op->step = LX_CURTAIL;
+            op->step = lx_first_command(op);
         else
-            wm_miner_op_fail(op, ok ? WM_MF_STATUS_E : WM_MF_STATUS_E, ok ? "no usable session" : why);
+            wm_miner_op_fail(op, WM_MF_STATUS_E, ok ? "no usable session" : why);
         break;
     case LX_CURTAIL:
-        if (!ok)
-            wm_miner_op_fail(op, WM_MF_STATUS_E, why);
-        else
-            op->step = LX_LOGOFF;
+        lx_expect_ok(op, ok, why, LX_LOGOFF);
         break;
     default: /* logoff is best effort: the curtail has been accepted already */
         op->done = true;
@@ -976,7 +1088,11 @@ out:
 
 wm_status wm_miner_run(const char *host, int port, wm_miner_op *op, int timeout_ms)
 {
+    if (!op->done && wm_miner_op_grpc(op))
+        return wm_grpc_bos_run(host, op->grpc_port > 0 ? op->grpc_port : WM_GRPC_BOS_PORT, op, timeout_ms);
     while (!op->done) {
+        if (op->fw != WM_FW_UNKNOWN && wm_miner_op_grpc(op)) /* firmware just detected: bosminer */
+            return wm_grpc_bos_run(host, op->grpc_port > 0 ? op->grpc_port : WM_GRPC_BOS_PORT, op, timeout_ms);
         char req[WM_MINER_MAX_REQUEST];
         size_t rl;
         wm_status st = wm_miner_op_next(op, req, sizeof req, &rl);

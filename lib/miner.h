@@ -64,8 +64,10 @@ typedef enum wm_miner_fw {
     WM_FW_STOCK,    /* Bitmain bmminer/cgminer: read-only on 4028 */
     WM_FW_CGMINER,  /* plain cgminer: read-only unless the W group allows us */
     WM_FW_BOSMINER, /* Braiins OS: pause/resume on the cgminer API */
-    WM_FW_LUXOS     /* LuxOS: logon + curtail sleep|wakeup, profileset */
+    WM_FW_LUXOS,    /* LuxOS: logon + curtail sleep|wakeup, profileset */
+    WM_FW_WHATSMINER /* MicroBT btminer (API v2): reads only; writes need credentials we lack */
 } wm_miner_fw;
+#define WM_FW__COUNT 6
 const char *wm_miner_fw_name(wm_miner_fw fw);
 wm_status wm_miner_fw_parse(const char *text, wm_miner_fw *fw);
 /* Identify the firmware from a `version` reply (pyasic's string match). */
@@ -78,8 +80,11 @@ typedef enum wm_miner_verb {
     WM_VERB_SET_POWER_LIMIT
 } wm_miner_verb;
 const char *wm_miner_verb_name(wm_miner_verb v);
-/* Whether firmware fw accepts verb over 4028 (stock Antminer: only READ). */
+/* Whether firmware fw can do verb at all (stock Antminer and Whatsminer: only READ; the
+ * Braiins power target goes over gRPC :50051, see grpc.h). */
 bool wm_miner_can(wm_miner_fw fw, wm_miner_verb v);
+/* Why fw cannot do verb (a sentence for operators), or NULL when it can. */
+const char *wm_miner_why_not(wm_miner_fw fw, wm_miner_verb v);
 
 typedef enum wm_miner_state { WM_MS_UNKNOWN = 0, WM_MS_MINING, WM_MS_SLEEPING } wm_miner_state;
 const char *wm_miner_state_name(wm_miner_state s);
@@ -121,6 +126,11 @@ typedef struct wm_miner_op {
     bool done;
     wm_miner_fail fail;
     char sid[32];           /* LuxOS session */
+    char profile[48];       /* LuxOS SET_POWER_LIMIT: the profile chosen from `profiles` */
+    double profile_w;       /* its watts */
+    char user[32];          /* Braiins gRPC login ("" = no Login call) */
+    char password[64];
+    int grpc_port;          /* > 0: run bosminer verbs over gRPC on this port */
     wm_miner_data data;     /* READ result */
     char why[128];          /* failure detail */
 } wm_miner_op;
@@ -133,12 +143,23 @@ wm_status wm_miner_op_next(wm_miner_op *op, char *buf, size_t cap, size_t *len);
 wm_status wm_miner_op_feed(wm_miner_op *op, const char *buf, size_t len);
 /* Record a transport failure for the current step (finishes the op). */
 void wm_miner_op_fail(wm_miner_op *op, wm_miner_fail f, const char *why);
+/* Credentials and port for the Braiins gRPC API (user NULL = no Login). */
+void wm_miner_op_set_grpc(wm_miner_op *op, const char *user, const char *password, int grpc_port);
+/* True when op runs over gRPC (bosminer with a gRPC port, or its power target): the 4028
+ * poller cannot run it (wm_miner_op_next fails it as unsupported); wm_miner_run can. */
+bool wm_miner_op_grpc(const wm_miner_op *op);
+/* LuxOS: pick from a `profiles` reply the highest-watt profile not above limit_w. WM_OK with
+ * name/watts; WM_ENOTFOUND when every profile is above the limit (*lowest_w set) or none
+ * carries watts. */
+wm_status wm_miner_lux_pick_profile(const wm_miner_reply *profiles, double limit_w, char *name, size_t cap,
+                                    double *watts, double *lowest_w);
 
 /* Blocking exchange with one miner (one request per connection): host:port, timeout in ms.
  * *out is malloc'd (NUL-terminated, framing NUL stripped); free() it. */
 wm_status wm_miner_exchange(const char *host, int port, const char *req, int timeout_ms,
                             char **out, size_t *out_len, wm_miner_fail *fail);
-/* Run a whole op over blocking exchanges. */
+/* Run a whole op over blocking exchanges (4028, or gRPC when wm_miner_op_grpc(op)). port
+ * is the 4028 port; the gRPC port is op->grpc_port (default WM_GRPC_BOS_PORT). */
 wm_status wm_miner_run(const char *host, int port, wm_miner_op *op, int timeout_ms);
 
 #endif

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libfyaml-dev libjansson-dev libsqlite3-dev sqlite3
       libmicrohttpd-dev libcurl4-openssl-dev librandom123-dev libgsl-dev libglpk-dev glpk-utils
-      libxlsxwriter-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 python3 python3-numpy)
+      libxlsxwriter-dev libnghttp2-dev libcmocka-dev clang-14 libclang-rt-14-dev llvm-14 python3 python3-numpy)
 if [ "${1:-}" = "--full" ]; then
   pkgs+=(prometheus wrk chromium libopenmpi-dev openmpi-bin)  # MPI: optional `make mpi` (plan branch)
   # The machine may carry its own Node.js (which conflicts with Debian's npm): only add it if absent.

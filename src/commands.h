@@ -9,5 +9,6 @@ int cmd_dispatch(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_miner(int argc, char **argv);
 
 #endif

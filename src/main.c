@@ -20,6 +20,7 @@ static const cli_sub commands[] = {
     {"calibrate", "fit the Monte Carlo market models on history CSVs (prints the fit periods)", cmd_calibrate},
     {"plan", "stay mining vs convert X MW to AI colocation: Monte Carlo NPV, IRR, risk, recommended split", cmd_plan},
     {"serve", "live operation: poll and command miners, decide, record to SQLite, serve API, metrics, dashboard", cmd_serve},
+    {"miner", "one driver verb on one miner: read, stop, resume, power-limit W (LuxOS, Braiins gRPC)", cmd_miner},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},
 };

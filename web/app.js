@@ -7,9 +7,10 @@ const charts = {
   power: echarts.init($('chart-power')),
   price: echarts.init($('chart-price')),
   revenue: echarts.init($('chart-revenue')),
+  npv: echarts.init($('chart-npv')),
 };
 window.wattmuxReady = false;
-window.wattmuxPoints = { power: 0, price: 0, revenue: 0 };
+window.wattmuxPoints = { power: 0, price: 0, revenue: 0, plan: 0, npv: 0 };
 
 async function get(path) {
   const r = await fetch(path, { cache: 'no-store' });
@@ -84,6 +85,108 @@ function drawFleet(fl) {
   }
 }
 
+// The "Latest plan" panel. /api/v1/plan carries either Monte Carlo plan results (the output
+// of `wattmux plan --json`: strategies[] and recommended{}, possibly under "plan") or only the
+// controller's latest decision; both are rendered as tables, never as raw JSON.
+const musd = (v) => fmt(v, 1);
+function tableRows(head, rows, numCols, markRow) {
+  const th = document.querySelector('#plan-table thead');
+  const tb = document.querySelector('#plan-table tbody');
+  th.innerHTML = '';
+  tb.innerHTML = '';
+  const hr = document.createElement('tr');
+  head.forEach((h, i) => {
+    const e = document.createElement('th');
+    e.textContent = h;
+    if (numCols.includes(i)) e.className = 'num';
+    hr.appendChild(e);
+  });
+  th.appendChild(hr);
+  rows.forEach((r, k) => {
+    const tr = document.createElement('tr');
+    if (markRow === k) tr.className = 'recommended';
+    r.forEach((c, i) => {
+      const td = document.createElement('td');
+      td.textContent = c;
+      if (numCols.includes(i)) td.className = 'num';
+      if (c === 'unknown') td.className += ' unknown';
+      tr.appendChild(td);
+    });
+    tb.appendChild(tr);
+  });
+  return rows.length;
+}
+
+function drawPlan(plan) {
+  const p = plan && Array.isArray(plan.strategies) ? plan
+    : (plan && plan.plan && Array.isArray(plan.plan.strategies) ? plan.plan : null);
+  const npvBox = $('chart-npv');
+  if (!p) {
+    const d = plan || {};
+    $('plan-summary').textContent = 'Controller decision (no Monte Carlo plan results in /api/v1/plan)';
+    const rows = [
+      ['mode', d.mode || 'unknown'],
+      ['mine', d.mine === undefined ? 'unknown' : (d.mine ? 'yes' : 'no')],
+      ['target mining MW', fmt(d.target_mining_w === undefined ? null : d.target_mining_w / 1e6, 3)],
+      ['price USD/MWh', fmt(d.price_usd_per_mwh, 2)],
+      ['break-even USD/MWh', fmt(d.breakeven_usd_per_mwh, 2)],
+      ['reason', d.reason || '-'],
+      ['source', d.source || '-'],
+    ];
+    window.wattmuxPoints.plan = tableRows(['field', 'value'], rows, [], -1);
+    window.wattmuxPoints.npv = 0;
+    npvBox.style.display = 'none';
+    return;
+  }
+  const rec = p.recommended || null;
+  // strategies are labelled ("40 MW colo + 60 MW mining"); older outputs had use + colo_mw
+  const label = (r) => r.strategy || `${r.use} ${fmt(r.colo_mw, 0)} MW`;
+  const xmw = (r) => (r.x_mw !== undefined ? r.x_mw : r.colo_mw);
+  let recRow = -1;
+  const rows = p.strategies.map((r, k) => {
+    if (rec && label(r) === label(rec)) recRow = k;
+    return [label(r), fmt(xmw(r), 1), fmt(r.mining_mw, 1), musd(r.npv_mean_musd), musd(r.npv_p5_musd),
+      musd(r.npv_p95_musd), fmt(r.p_npv_negative, 3), musd(r.cvar5_musd), r.within_limit || '-'];
+  });
+  window.wattmuxPoints.plan = tableRows(['strategy', 'X MW', 'mining MW', 'NPV mean $M', 'p5 $M', 'p95 $M', 'P(NPV<0)',
+    'CVaR5 $M', 'in limit'], rows, [1, 2, 3, 4, 5, 6, 7], recRow);
+  $('plan-summary').textContent = rec
+    ? `Recommended split: ${label(rec)} (convert ${fmt(xmw(rec), 1)} MW, keep ${fmt(rec.mining_mw, 1)} MW mining); ` +
+      `NPV mean ${musd(rec.npv_mean_usd / 1e6)} $M (${p.paths || '?'} paths, ${p.years || '?'} years)`
+    : 'No strategy within the risk limit';
+  const recTr = document.querySelector('#plan-table tr.recommended');
+  if (recTr) recTr.scrollIntoView({ block: 'nearest' });
+  npvBox.style.display = '';
+  charts.npv.resize();
+  // NPV against X for each single use (colo, cloud, tokens, train); stay mining is X = 0 of
+  // every series; hybrids of two uses are in the table only
+  const useOf = (r) => {
+    if (r.use) return xmw(r) > 0 ? r.use : '';
+    const u = ['colo', 'cloud', 'tokens', 'train'].filter((k) => r[k + '_mw'] > 0);
+    return u.length === 1 ? u[0] : (u.length === 0 ? '' : null);
+  };
+  const uses = [...new Set(p.strategies.map(useOf).filter((u) => u))];
+  const xs = [...new Set(p.strategies.filter((r) => useOf(r) !== null).map(xmw))].sort((a, b) => a - b);
+  const series = [];
+  for (const u of uses) {
+    const by = (key) => xs.map((x) => {
+      const r = p.strategies.find((q) => (useOf(q) === u || useOf(q) === '') && xmw(q) === x);
+      return r ? r[key] : null;
+    });
+    series.push({ name: `${u} NPV mean`, type: 'line', data: by('npv_mean_musd'), symbolSize: 5, connectNulls: true });
+    series.push({ name: `${u} p5`, type: 'line', data: by('npv_p5_musd'), lineStyle: { type: 'dotted' }, showSymbol: false,
+      connectNulls: true });
+  }
+  charts.npv.setOption({
+    animation: false, tooltip: { trigger: 'axis' },
+    legend: { data: series.map((s) => s.name), top: 0, right: 0, textStyle: { fontSize: 10 } },
+    grid: { left: 50, right: 40, top: 40, bottom: 25 },
+    xAxis: { type: 'category', data: xs.map((x) => fmt(x, 0)), name: 'X MW' }, yAxis: { type: 'value', name: '$M' },
+    series,
+  }, true);
+  window.wattmuxPoints.npv = series.reduce((n, s) => n + s.data.filter((v) => v !== null).length, 0);
+}
+
 async function refresh() {
   try {
     const [st, hist, fl, al, plan] = await Promise.all([get('/api/v1/status'), get('/api/v1/history?limit=600'),
@@ -99,7 +202,7 @@ async function refresh() {
     drawPrice(hist.site);
     drawRevenue(st);
     drawFleet(fl);
-    $('plan').textContent = JSON.stringify(plan, null, 1);
+    drawPlan(plan);
     const ul = $('alarms');
     ul.innerHTML = '';
     for (const a of al.alarms) {
@@ -109,7 +212,7 @@ async function refresh() {
     }
     if (!al.alarms.length) ul.innerHTML = '<li>none</li>';
     const p = window.wattmuxPoints;
-    window.wattmuxReady = p.power > 1 && p.price > 1 && p.revenue > 0;
+    window.wattmuxReady = p.power > 1 && p.price > 1 && p.revenue > 0 && p.plan > 0;
   } catch (e) {
     console.error(e);
   }

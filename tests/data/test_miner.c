@@ -2,6 +2,7 @@
  * ../shared/data/control/captures, and each quirk of control.md section 1 built from those
  * captures (or the documented bytes) by the transformation the quirk describes. */
 #include "wmtest.h"
+#include "grpc.h"
 #include "miner.h"
 
 #include <math.h>
@@ -458,6 +459,203 @@ static void test_driver_stock_and_detect(void **s)
     assert_int_equal(op.fail, WM_MF_STATUS_E);
 }
 
+
+/* LuxOS set_power_limit: `profiles` (no session), logon (documented reply), atmset off,
+ * profileset with the highest profile not above the limit (documented reply, docs.luxor.tech
+ * firmware/api/luxminer/profileset), logoff. */
+static const char *lux_profiles =
+    "{\"PROFILES\":[{\"Profile Name\":\"495MHz\",\"Frequency\":495,\"Watts\":2610,\"Step\":\"-2\"},"
+    "{\"Profile Name\":\"default\",\"Frequency\":545,\"Watts\":3250,\"Step\":\"0\"},"
+    "{\"Profile Name\":\"520MHz\",\"Frequency\":520,\"Watts\":2925,\"Step\":\"-1\"},"
+    "{\"Profile Name\":\"bad,name\",\"Watts\":2800},{\"Profile Name\":\"nowatts\"}],"
+    "\"STATUS\":[{\"STATUS\":\"S\",\"When\":1706294726,\"Code\":327,\"Msg\":\"Profiles\"}],\"id\":1}";
+
+static void test_driver_luxos_power_limit(void **s)
+{
+    (void)s;
+    size_t n, rl;
+    char req[WM_MINER_MAX_REQUEST];
+    wm_miner_op op;
+    wm_miner_op_init(&op, WM_FW_LUXOS, WM_VERB_SET_POWER_LIMIT, 3000);
+    assert_int_equal(wm_miner_op_next(&op, req, sizeof req, &rl), WM_OK);
+    assert_string_equal(req, "{\"command\":\"profiles\"}");
+    wm_miner_op_feed(&op, lux_profiles, strlen(lux_profiles));
+    assert_false(op.done);
+    assert_string_equal(op.profile, "520MHz"); /* 2925 W <= 3000 < 3250; "bad,name" skipped */
+    assert_near_rel(op.profile_w, 2925, 1e-12);
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    assert_string_equal(req, "{\"command\":\"logon\"}");
+    char *b = slurp("luxos_docs_logon.json", &n);
+    wm_miner_op_feed(&op, b, n);
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    assert_string_equal(req, "{\"command\":\"atmset\",\"parameter\":\"yJN2nlj1,enabled=false\"}");
+    const char *atm_ok = "{\"STATUS\":[{\"Code\":340,\"Description\":\"LUXminer 2023.7.7.220938-02\",\"Msg\":\"ATM\","
+                         "\"STATUS\":\"S\",\"When\":1706294726}],\"id\":1}";
+    wm_miner_op_feed(&op, atm_ok, strlen(atm_ok));
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    assert_string_equal(req, "{\"command\":\"profileset\",\"parameter\":\"yJN2nlj1,520MHz\"}");
+    const char *set_ok = "{\"PROFILE\":[{\"Board\":0,\"FrequencyStep\":5,\"Profile\":\"default\",\"VoltageStep\":0.05}],"
+                         "\"STATUS\":[{\"Code\":321,\"Description\":\"LUXminer 2024.1.26.143259-2d8448bf\","
+                         "\"Msg\":\"Profile Set\",\"STATUS\":\"S\",\"When\":1706294726}],\"id\":1}";
+    wm_miner_op_feed(&op, set_ok, strlen(set_ok));
+    assert_false(op.done);
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    assert_string_equal(req, "{\"command\":\"logoff\",\"parameter\":\"yJN2nlj1\"}");
+    wm_miner_op_feed(&op, "", 0);
+    assert_true(op.done);
+    assert_int_equal(op.fail, WM_MF_NONE);
+    assert_near_rel(op.data.power_limit_w, 2925, 1e-12);
+    /* exactly a profile's watts: that profile */
+    wm_miner_reply r;
+    assert_int_equal(wm_miner_parse(lux_profiles, strlen(lux_profiles), &r, NULL), WM_OK);
+    char nm[48];
+    double w, lo;
+    assert_int_equal(wm_miner_lux_pick_profile(&r, 3250, nm, sizeof nm, &w, &lo), WM_OK);
+    assert_string_equal(nm, "default");
+    /* below every profile: refused with the lowest named, nothing sent after `profiles` */
+    assert_int_equal(wm_miner_lux_pick_profile(&r, 2000, nm, sizeof nm, &w, &lo), WM_ENOTFOUND);
+    assert_near_rel(lo, 2610, 1e-12);
+    wm_miner_reply_clear(&r);
+    wm_miner_op_init(&op, WM_FW_LUXOS, WM_VERB_SET_POWER_LIMIT, 2000);
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    wm_miner_op_feed(&op, lux_profiles, strlen(lux_profiles));
+    assert_true(op.done);
+    assert_int_equal(op.fail, WM_MF_STATUS_E);
+    assert_non_null(strstr(op.why, "lowest is 2610 W"));
+    /* profileset refused (e.g. ATM still on): STATUS E is a failure, limit not recorded */
+    wm_miner_op_init(&op, WM_FW_LUXOS, WM_VERB_SET_POWER_LIMIT, 3000);
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    wm_miner_op_feed(&op, lux_profiles, strlen(lux_profiles));
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    b = slurp("luxos_docs_logon.json", &n);
+    wm_miner_op_feed(&op, b, n);
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    wm_miner_op_feed(&op, atm_ok, strlen(atm_ok));
+    wm_miner_op_next(&op, req, sizeof req, &rl);
+    const char *refused = "{\"STATUS\":[{\"STATUS\":\"E\",\"When\":1706294726,\"Code\":322,\"Msg\":\"no\"}],\"id\":1}";
+    wm_miner_op_feed(&op, refused, strlen(refused));
+    assert_true(op.done);
+    assert_int_equal(op.fail, WM_MF_STATUS_E);
+    assert_true(isnan(op.data.power_limit_w));
+    /* a non-positive limit is refused before anything is sent */
+    wm_miner_op_init(&op, WM_FW_LUXOS, WM_VERB_SET_POWER_LIMIT, -5);
+    assert_int_equal(wm_miner_op_next(&op, req, sizeof req, &rl), WM_EINVAL);
+    assert_true(op.done);
+}
+
+/* Firmwares without a usable control path say why; bosminer power targets are gRPC only. */
+static void test_not_commandable(void **s)
+{
+    (void)s;
+    static const char *wm_version =
+        "{\"STATUS\":[{\"STATUS\":\"S\",\"When\":1700000000,\"Code\":22,\"Msg\":\"versions\",\"Description\":\"btminer\"}],"
+        "\"VERSION\":[{\"API\":\"2.0.5\",\"Miner\":\"btminer\",\"Type\":\"WhatsMiner M30S\"}],\"id\":1}";
+    wm_miner_reply r;
+    assert_int_equal(wm_miner_parse(wm_version, strlen(wm_version), &r, NULL), WM_OK);
+    assert_int_equal(wm_miner_fw_detect(&r), WM_FW_WHATSMINER);
+    wm_miner_reply_clear(&r);
+    for (int v = WM_VERB_STOP; v <= WM_VERB_SET_POWER_LIMIT; v++) {
+        assert_false(wm_miner_can(WM_FW_WHATSMINER, (wm_miner_verb)v));
+        assert_false(wm_miner_can(WM_FW_STOCK, (wm_miner_verb)v));
+        assert_non_null(strstr(wm_miner_why_not(WM_FW_WHATSMINER, (wm_miner_verb)v), "password"));
+        assert_non_null(strstr(wm_miner_why_not(WM_FW_STOCK, (wm_miner_verb)v), "read-only"));
+        assert_null(wm_miner_why_not(WM_FW_LUXOS, (wm_miner_verb)v));
+    }
+    assert_null(wm_miner_why_not(WM_FW_STOCK, WM_VERB_READ));
+    char req[WM_MINER_MAX_REQUEST];
+    size_t rl;
+    wm_miner_op op;
+    wm_miner_op_init(&op, WM_FW_WHATSMINER, WM_VERB_STOP, 0);
+    assert_int_equal(wm_miner_op_next(&op, req, sizeof req, &rl), WM_EUNSUPPORTED);
+    assert_int_equal(op.fail, WM_MF_UNSUPPORTED);
+    assert_non_null(strstr(op.why, "not commandable"));
+    wm_miner_op_init(&op, WM_FW_WHATSMINER, WM_VERB_READ, 0);
+    assert_int_equal(wm_miner_op_next(&op, req, sizeof req, &rl), WM_OK);
+    assert_string_equal(req, "{\"command\":\"summary\"}");
+    /* bosminer power target: not on the 4028 poller (gRPC) */
+    wm_miner_op_init(&op, WM_FW_BOSMINER, WM_VERB_SET_POWER_LIMIT, 1500);
+    assert_true(wm_miner_op_grpc(&op));
+    assert_int_equal(wm_miner_op_next(&op, req, sizeof req, &rl), WM_EUNSUPPORTED);
+    assert_non_null(strstr(op.why, "gRPC"));
+}
+
+/* Protobuf bytes worked out by hand from the encoding rules and bos-plus-api field numbers:
+ * SetPowerTargetRequest{save_action=2, power_target{watt=2500}} = 08 02 | 12 03 | 08 c4 13. */
+static void test_grpc_wire(void **s)
+{
+    (void)s;
+    uint8_t b[64], f[80];
+    size_t n = wm_grpc_bos_set_power_req(2, 2500, b, sizeof b);
+    const uint8_t want[] = {0x08, 0x02, 0x12, 0x03, 0x08, 0xc4, 0x13};
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(b, want, sizeof want);
+    int sa;
+    uint64_t w;
+    bool has;
+    assert_int_equal(wm_grpc_bos_set_power_req_parse(b, n, &sa, &w, &has, NULL), WM_OK);
+    assert_int_equal(sa, 2);
+    assert_int_equal(w, 2500);
+    assert_true(has);
+    /* LoginRequest{"root","x"} = 0a 04 'root' 12 01 'x' */
+    n = wm_grpc_bos_login_req("root", "x", b, sizeof b);
+    const uint8_t lw[] = {0x0a, 4, 'r', 'o', 'o', 't', 0x12, 1, 'x'};
+    assert_int_equal(n, sizeof lw);
+    assert_memory_equal(b, lw, sizeof lw);
+    /* framing: 00 + big-endian length */
+    size_t fl = wm_grpc_frame(b, n, f, sizeof f);
+    assert_int_equal(fl, n + 5);
+    assert_int_equal(f[0], 0);
+    assert_int_equal(f[4], n);
+    const uint8_t *m;
+    size_t ml, used;
+    assert_int_equal(wm_grpc_unframe(f, fl, &m, &ml, &used, NULL), WM_OK);
+    assert_int_equal(ml, n);
+    wm_err e;
+    assert_int_equal(wm_grpc_unframe(f, fl - 1, &m, &ml, &used, &e), WM_EPARSE); /* cut */
+    f[0] = 1;
+    assert_int_equal(wm_grpc_unframe(f, fl, &m, &ml, &used, &e), WM_EPARSE);   /* compressed */
+    assert_non_null(strstr(e.msg, "compressed"));
+    const uint8_t huge[] = {0, 0x7f, 0xff, 0xff, 0xff};
+    assert_int_equal(wm_grpc_unframe(huge, 5, &m, &ml, &used, &e), WM_ELIMIT);
+    /* GetMinerStatsResponse{power_stats{approximated_consumption{watt=1323}}}, with an unknown
+     * field 2 before it (skipped): 12 00 | 1a 05 0a 03 08 ab 0a */
+    const uint8_t st[] = {0x12, 0x00, 0x1a, 0x05, 0x0a, 0x03, 0x08, 0xab, 0x0a};
+    assert_int_equal(wm_grpc_bos_stats_power_parse(st, sizeof st, &w, NULL), WM_OK);
+    assert_int_equal(w, 1323);
+    assert_int_equal(wm_grpc_bos_stats_power_parse(st, 2, &w, NULL), WM_ENOTFOUND); /* unknown, not 0 */
+    assert_int_equal(wm_grpc_bos_stats_power_parse(st, sizeof st - 1, &w, &e), WM_EPARSE);
+    const uint8_t badwire[] = {0x0b}; /* field 1, wire type 3 (group) */
+    bool flag;
+    assert_int_equal(wm_grpc_bos_flag_resp_parse(badwire, 1, &flag, &e), WM_EPARSE);
+    const uint8_t longvar[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    assert_int_equal(wm_grpc_bos_flag_resp_parse(longvar, sizeof longvar, &flag, &e), WM_EPARSE);
+    /* LoginResponse{token} and grpc-message percent coding */
+    const uint8_t lr[] = {0x0a, 3, 'a', 'b', 'c', 0x10, 0x90, 0x1c};
+    char tok[16];
+    assert_int_equal(wm_grpc_bos_login_resp_parse(lr, sizeof lr, tok, sizeof tok, NULL), WM_OK);
+    assert_string_equal(tok, "abc");
+    char enc[64], dec[64];
+    wm_grpc_pct_encode("50% of [0W]\n", enc, sizeof enc);
+    assert_string_equal(enc, "50%25 of [0W]%0A");
+    wm_grpc_pct_decode(enc, strlen(enc), dec, sizeof dec);
+    assert_string_equal(dec, "50% of [0W] ");
+}
+
+
+/* Found by fuzz_miner_reply: a Code or When beyond int/int64 range is treated as absent
+ * (it was an undefined float-to-int conversion). */
+static void test_huge_status_numbers(void **s)
+{
+    (void)s;
+    const char *b = "{\"STATUS\":[{\"STATUS\":\"S\",\"When\":1e300,\"Code\":\"88888888888888888888\",\"Msg\":\"x\"}],\"id\":1}";
+    wm_miner_reply r;
+    assert_int_equal(wm_miner_parse(b, strlen(b), &r, NULL), WM_OK);
+    assert_int_equal(r.code, -1);
+    assert_int_equal(r.when, -1);
+    assert_int_equal(r.status, 'S');
+    wm_miner_reply_clear(&r);
+}
+
 /* (12) a miner that stopped listening on 4028 (Z15 with a bad pool): refused, not 0 W */
 static void test_refused(void **s)
 {
@@ -488,6 +686,10 @@ int main(void)
         cmocka_unit_test(test_driver_luxos),
         cmocka_unit_test(test_driver_stock_and_detect),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_driver_luxos_power_limit),
+        cmocka_unit_test(test_not_commandable),
+        cmocka_unit_test(test_grpc_wire),
+        cmocka_unit_test(test_huge_status_numbers),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # dashboard.sh - browser test of the dashboard: runs `wattmux serve` against 200 emulated
-# miners (mixed firmwares, a few faults) and drives Chromium through tests/e2e/dashboard.mjs.
-# The screenshot is kept at $BUILD/dashboard.png. Needs web/node_modules (npm ci in web/).
+# miners (mixed firmwares, a few faults) and drives Chromium through tests/e2e/dashboard.mjs,
+# giving it a real `wattmux plan --json` result for the plan panel. Screenshots are kept at
+# $BUILD/dashboard.png (whole page), $BUILD/dashboard-plan.png and -decision.png (the plan
+# panel in each state). Needs web/node_modules (npm ci in web/).
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -20,8 +22,9 @@ for _ in $(seq 100); do [ -f "$W/ready" ] && break; sleep 0.05; done
   --hashprice 110 --sleep-s 1 --wake-s 2 --db "$W/w.db" --listen 127.0.0.1:$PORT --duration-s 90 2>/dev/null &
 SRV=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/api/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
+"$BUILD/wattmux" plan --paths 200 --threads 1 --json > "$W/plan.json" || { echo "wattmux plan failed"; echo "[  FAILED  ] 1 test(s)."; kill $SRV $EMU; exit 1; }
 sleep 3
-node tests/e2e/dashboard.mjs "http://127.0.0.1:$PORT/" "$BUILD/dashboard.png"
+node tests/e2e/dashboard.mjs "http://127.0.0.1:$PORT/" "$BUILD/dashboard.png" "$W/plan.json"
 rc=$?
 kill $SRV $EMU 2>/dev/null; wait 2>/dev/null
 rm -rf "$W"

@@ -2,8 +2,10 @@
 # serve_cycle.sh - end to end: `wattmux serve` against 1,000 emulated miners (LuxOS and
 # bosminer, starting asleep) with the fault types of control.md section 6 injected, replaying
 # real ERCOT LZ_WEST prices (2023-07-31, a day that crosses the break-even several times) at
-# 900x. Checks: the emulator's true site power never exceeds the cap through full curtail/
-# wake cycles; every command is confirmed or alarmed; missing telemetry is never 0 W; the API
+# 900x. Fault 9 includes reverts: 10% of applied curtails are undone by the miner 2 s later.
+# Checks: the emulator's true site power never exceeds the cap through full curtail/wake
+# cycles (reverts included); reverted miners are curtailed again; every command is confirmed
+# or alarmed; missing telemetry is never 0 W; the API
 # (status, fleet, history, auth, body limit); `promtool check metrics` accepts /metrics and a
 # real Prometheus server scrapes it; kill -9 of the daemon mid-run, restart: integrity_check
 # ok, no committed record missing, in-flight commands shown. Prints cmocka-style totals.
@@ -32,7 +34,7 @@ PORT=$(freeport)
 TOKEN=e2e-token-0123456789abcdef
 echo "$TOKEN" > "$W/token"
 "$BUILD/wattmux-emu" --miners "$MINERS" --profile ctl --start asleep --sleep-s 1 --wake-s 2 \
-  --fault delay=0.002,silence=0.0005,refuse=0.002,partial=0.002,drip=0.01,quirk=0.05,shape=0.01,stale=0.0005,curtail_ignore=0.02,curtail_late=0.02 \
+  --fault delay=0.002,silence=0.0005,refuse=0.002,partial=0.002,drip=0.01,quirk=0.05,shape=0.01,stale=0.0005,curtail_ignore=0.02,curtail_late=0.02,curtail_revert=0.1 \
   --delay-max-s 1 --seed 11 --trace "$W/trace" --ready "$W/ready" --duration-s 300 2>"$W/emu.err" &
 EMU=$!; pids+=("$EMU")
 for _ in $(seq 200); do [ -f "$W/ready" ] && break; sleep 0.05; done
@@ -45,7 +47,8 @@ serve() { # $1 = duration
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/api/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
 }
 # ---------------------------------------------------------------- run 1: full cycles
-serve 32
+# 40 s at 900x: mine, a curtail phase around 26-36 s (where reverts show), mine again
+serve 40
 sleep 6
 S=$(curl -fs "http://127.0.0.1:$PORT/api/v1/status")
 check "status endpoint returns site JSON" '[ "$(echo "$S" | python3 -c "import json,sys;d=json.load(sys.stdin);print(d[\"miners\"]>=1000 and \"power_w\" in d)")" = True ]'
@@ -92,6 +95,13 @@ check "decisions include both mine and curtail" '[ "$(q "select count(distinct m
 check "stop and resume commands were confirmed" '[ "$(q "select count(*) from commands where state=\"confirmed\" and verb=\"stop\"")" -gt 100 ] && [ "$(q "select count(*) from commands where state=\"confirmed\" and verb=\"resume\"")" -gt 100 ]'
 maxw=$(sort -k2 -g "$W/trace" | tail -1 | awk '{print $2}')
 check "true site power never above the cap (max ${maxw} W, cap 2000000 W)" 'awk -v m="$maxw" "BEGIN{exit !(m <= 2000000)}"'
+revs=$(tail -1 "$W/trace" | awk '{print $4}')
+check "fault 9: miners reverted applied curtails ($revs so far)" '[ "${revs:-0}" -gt 0 ]'
+# a stop sent to a miner whose previous command was a confirmed stop: it woke up by itself
+recurt=$(q "with c as (select verb, state, lag(verb) over (partition by miner order by id) pv,
+                              lag(state) over (partition by miner order by id) ps from commands)
+            select count(*) from c where verb='stop' and pv='stop' and ps='confirmed'")
+check "reverted miners were curtailed again ($recurt re-curtail(s))" '[ "$recurt" -gt 0 ]'
 # A command must end within max_attempts (3) x (wake_s 2 + margin 1.5 s = 7 ticks of 0.5 s, + 1)
 # ticks; counted in controller ticks (site rows), which holds however slow a tick is (ASan).
 open=$(q "select count(*) from commands c where state not in ('confirmed','alarmed','unsupported')

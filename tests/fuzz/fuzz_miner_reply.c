@@ -4,6 +4,7 @@
 #include "miner.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,16 +22,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)wm_miner_fw_detect(&r);
         wm_miner_reply_clear(&r);
     }
-    for (int fw = WM_FW_UNKNOWN; fw <= WM_FW_LUXOS; fw++) {
+    for (int fw = WM_FW_UNKNOWN; fw <= WM_FW__COUNT; fw++) {
+        /* the last pass: a LuxOS power limit (profiles, logon, atmset, profileset, logoff) */
+        bool pl = fw == WM_FW__COUNT;
         wm_miner_op op;
-        wm_miner_op_init(&op, (wm_miner_fw)fw, fw == WM_FW_LUXOS ? WM_VERB_STOP : WM_VERB_READ, 0);
-        for (int step = 0; step < 6 && !op.done; step++) {
+        wm_miner_op_init(&op, pl ? WM_FW_LUXOS : (wm_miner_fw)fw,
+                         pl ? WM_VERB_SET_POWER_LIMIT : fw == WM_FW_LUXOS ? WM_VERB_STOP : WM_VERB_READ, 3000);
+        for (int step = 0; step < 8 && !op.done; step++) {
             char req[WM_MINER_MAX_REQUEST];
             size_t rl;
             if (wm_miner_op_next(&op, req, sizeof req, &rl) != WM_OK)
                 break;
             wm_miner_op_feed(&op, (const char *)data, size);
         }
+        if (pl && op.profile[0] && !(op.profile_w <= 3000))
+            abort(); /* a chosen profile is never above the limit */
     }
     return 0;
 }

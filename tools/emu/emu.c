@@ -2,17 +2,26 @@
  * (127.x.y.z:4028), per ../shared/reference/control.md section 6. Profiles: stock (S17 Pro
  * style: compact JSON, "GHS 5s" a string), stock19 (S19 Pro: ", " spaced JSON, numbers),
  * cgminer (compact, MHS), bosminer (sorted keys, pause/resume, temps/fans/tunerstatus),
- * luxos (logon sessions, curtail sleep|wakeup, power). Seeds (model, hashrate, fans, temps,
- * version strings) come from the real captures in $WM_SHARED/data/control/captures.
+ * luxos (logon sessions, curtail sleep|wakeup, power, profiles/profileset/atm/atmset),
+ * whatsminer (btminer API v2 reads: summary with Power; writes refused without credentials).
+ * Seeds (model, hashrate, fans, temps, version strings) come from the real captures in
+ * $WM_SHARED/data/control/captures. With --grpc-port P every bosminer miner also serves the
+ * Braiins OS public API (gRPC over HTTP/2, libnghttp2) on its address:P: Login, PauseMining,
+ * ResumeMining, SetPowerTarget (range-checked, control.md's INVALID_ARGUMENT text),
+ * GetMinerStats; field numbers as in lib/grpc.h (braiins/bos-plus-api).
  *
  * State per miner: mode (mining/sleeping), power ramping linearly to ~25 W within sleep_s of
  * a curtail and back to nameplate within wake_s of a wakeup; hashrate follows power.
  * Faults (section 6) are drawn per request with the probabilities of --fault. One process,
  * one epoll loop; each miner serves one connection at a time (its listening socket leaves
- * the epoll set while a client is served). --trace writes the true site power every 100 ms:
- * the ground truth the integration tests check the power cap against. */
+ * the epoll set while a client is served). --trace writes the true site power every 100 ms
+ * ("ms W mining reverted_so_far"): the ground truth the integration tests check the cap
+ * against. */
+#include "grpc.h"
 #include "miner.h"
 #include "poller.h"
+
+#include <nghttp2/nghttp2.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,16 +37,22 @@
 #include <time.h>
 #include <unistd.h>
 
-enum prof { P_STOCK, P_STOCK19, P_CGMINER, P_BOSMINER, P_LUXOS, P_COUNT };
-static const char *prof_names[] = {"stock", "stock19", "cgminer", "bosminer", "luxos"};
+enum prof { P_STOCK, P_STOCK19, P_CGMINER, P_BOSMINER, P_LUXOS, P_WHATSMINER, P_COUNT };
+static const char *prof_names[] = {"stock", "stock19", "cgminer", "bosminer", "luxos", "whatsminer"};
+#define P_MIX 5 /* --profile mix cycles through the first five (whatsminer only when asked) */
 /* --profile ctl: the commandable firmwares only (bosminer, luxos alternating) */
 
 enum fault {
     F_DELAY, F_SILENCE, F_REFUSE, F_PARTIAL, F_DRIP, F_QUIRK, F_SHAPE, F_STALE,
-    F_CURTAIL_IGNORE, F_CURTAIL_LATE, F_CURTAIL_REVERT, F_BIGSTATS, F_COUNT
+    F_CURTAIL_IGNORE, F_CURTAIL_LATE, F_CURTAIL_REVERT, F_BIGSTATS, F_IPLIMIT, F_COUNT
 };
 static const char *fault_names[] = {"delay", "silence", "refuse", "partial", "drip", "quirk", "shape",
-                                    "stale", "curtail_ignore", "curtail_late", "curtail_revert", "bigstats"};
+                                    "stale", "curtail_ignore", "curtail_late", "curtail_revert", "bigstats",
+                                    "ip_limit"};
+#define IPLIMIT_N 16          /* fault 11: Whatsminer serves at most 16 client IPs */
+#define IPLIMIT_TTL_MS 10000  /* an IP frees its place after 10 s without a connection */
+#define LX_STEPS_DOWN 16      /* LuxOS: 16 underclock and 8 overclock profiles of 25 MHz / 0.1 V */
+#define LX_STEPS_UP 8
 
 typedef struct seed {
     char model[48];
@@ -50,6 +65,12 @@ typedef struct miner {
     enum prof prof;
     bool busy, sleeping, down, stale_frozen;
     double full_w, idle_w, h_full;
+    double base_w, base_h;  /* nameplate (LuxOS "default" profile, Braiins default target) */
+    int lx_step;            /* LuxOS profile: 0 = default, -16..+8 */
+    bool atm;               /* LuxOS ATM (on by default here: profileset needs it off) */
+    int glfd;               /* gRPC listening socket, -1 when off */
+    char token[24];         /* Braiins gRPC session token */
+    struct { uint32_t ip; int64_t last_ms; } clients[IPLIMIT_N];
     double p_from;          /* power at the last mode change */
     int64_t t_change_ms, t_start_ms, t_down_until_ms, t_revert_ms, t_late_ms;
     int64_t frozen_when;
@@ -87,6 +108,11 @@ static struct {
     volatile sig_atomic_t stop;
     int64_t t0_ms, now_ms;                  /* start, and the time of the current event */
     int64_t window_from_ms, window_until_ms; /* faults only inside [from, until) when until > 0 */
+    int grpc_port;                          /* 0 = no gRPC */
+    char grpc_password[64];
+    struct gconn *gc;
+    int ngc_max;
+    long n_ignored, n_late, n_reverted;     /* curtail faults that actually happened */
 } E;
 
 static int64_t now_ms(void)
@@ -158,11 +184,39 @@ static void curtail(miner *m, bool sleep, int64_t t)
     } else if (hit(F_CURTAIL_LATE)) {
         m->late_sleep = true;
         m->t_late_ms = t + (int64_t)(3 * E.sleep_s * 1000);
+        E.n_late++;
     } else if (!hit(F_CURTAIL_IGNORE)) {
         set_mode(m, true, t);
         if (hit(F_CURTAIL_REVERT))
             m->t_revert_ms = t + (int64_t)(2 * E.sleep_s * 1000);
+    } else
+        E.n_ignored++;
+}
+
+/* LuxOS profile k (0 = "default"): 25 MHz and 0.1 V per step from the nameplate, as the
+ * LuxOS docs' "Preset Profiles" describe (their S19j Pro example: 545 MHz at 13.4 V); power
+ * taken as ~ f V^2 and hashrate ~ f. Names: "default", else "<f>MHz" (an emulator choice). */
+static void lx_profile(const miner *m, int k, char *name, size_t cap, double *w, double *h, double *f_mhz)
+{
+    double f0 = 545, v0 = 13.4, f = f0 + 25.0 * k, v = v0 + 0.1 * k;
+    *w = m->base_w * (f / f0) * (v / v0) * (v / v0);
+    *h = m->base_h * f / f0;
+    *f_mhz = f;
+    if (k == 0)
+        snprintf(name, cap, "default");
+    else
+        snprintf(name, cap, "%dMHz", (int)f);
+}
+
+/* A new power target (profile or Braiins SetPowerTarget): power ramps to it over wake_s. */
+static void set_target(miner *m, double w, double h, int64_t t)
+{
+    if (!m->sleeping) {
+        m->p_from = power_at(m, t);
+        m->t_change_ms = t;
     }
+    m->full_w = w;
+    m->h_full = h;
 }
 
 static void tick_miner(miner *m, int64_t t)
@@ -173,6 +227,8 @@ static void tick_miner(miner *m, int64_t t)
     }
     if (m->t_revert_ms && t >= m->t_revert_ms) {
         m->t_revert_ms = 0;
+        if (m->sleeping)
+            E.n_reverted++;
         set_mode(m, false, t);
     }
 }
@@ -232,6 +288,10 @@ static json_t *cmd_reply(miner *m, const char *cmd, const char *param, int64_t t
         } else if (m->prof == P_BOSMINER) {
             json_object_set_new(v, "API", json_string("3.7"));
             json_object_set_new(v, "BOSminer+", json_string("0.2.0-36c56a9363"));
+        } else if (m->prof == P_WHATSMINER) {
+            json_object_set_new(v, "API", json_string("2.0.5"));
+            json_object_set_new(v, "Miner", json_string("btminer"));
+            json_object_set_new(v, "Type", json_string(sd->model));
         } else {
             json_object_set_new(v, "API", json_string("3.7"));
             json_object_set_new(v, "LUXminer", json_string("0.1.0-15436f7140"));
@@ -250,6 +310,11 @@ static json_t *cmd_reply(miner *m, const char *cmd, const char *param, int64_t t
             if (!shape)
                 json_object_set_new(s, "MHS 5s", json_real(h * 1e6));
             json_object_set_new(s, "MHS av", shape ? json_string("n/a") : json_real(h * 1e6));
+        }
+        if (m->prof == P_WHATSMINER) { /* control.md: Whatsminer summary carries Power */
+            json_object_set_new(s, "Power", json_integer((json_int_t)round(p)));
+            json_object_set_new(s, "Power Limit", json_integer((json_int_t)round(m->full_w)));
+            json_object_set_new(s, "Temperature", json_real(m->sleeping ? 30.0 : sd->temp_c));
         }
         json_object_set_new(s, "Accepted", json_integer(m->accepted));
         json_object_set_new(s, "Hardware Errors", json_integer(0));
@@ -329,8 +394,37 @@ static json_t *cmd_reply(miner *m, const char *cmd, const char *param, int64_t t
         return reply(status('S', pause ? 204 : 205, pause ? "Paused" : "Resumed", desc, when),
                      pause ? "PAUSE" : "RESUME", one(o));
     }
+    if (m->prof == P_LUXOS && !strcmp(cmd, "profiles")) {
+        /* field names as LuxOS `profiles` items (Profile Name, Frequency, Voltage, Hashrate,
+         * Watts, Step); the status code/message are this emulator's (not in the stored docs) */
+        json_t *a = json_array();
+        for (int k = -LX_STEPS_DOWN; k <= LX_STEPS_UP; k++) {
+            char nm[32];
+            double w, hh, f;
+            lx_profile(m, k, nm, sizeof nm, &w, &hh, &f);
+            json_t *o = json_object();
+            json_object_set_new(o, "Profile Name", json_string(nm));
+            json_object_set_new(o, "Frequency", json_integer((json_int_t)f));
+            json_object_set_new(o, "Voltage", json_real(round((13.4 + 0.1 * k) * 10) / 10));
+            json_object_set_new(o, "Hashrate", json_real(r2(hh)));
+            json_object_set_new(o, "Watts", json_integer((json_int_t)round(w)));
+            json_object_set_new(o, "Step", json_sprintf("%d", k));
+            json_array_append_new(a, o);
+        }
+        return reply(status('S', 327, "Profiles", desc, when), "PROFILES", a);
+    }
+    if (m->prof == P_LUXOS && !strcmp(cmd, "atm")) { /* docs.luxor.tech .../luxminer/atm */
+        json_t *o = json_object();
+        json_object_set_new(o, "Enabled", json_boolean(m->atm));
+        json_object_set_new(o, "MaxProfile", json_string("default"));
+        json_object_set_new(o, "MinProfile", json_string(""));
+        json_object_set_new(o, "PostRampMinutes", json_integer(15));
+        json_object_set_new(o, "StartupMinutes", json_integer(15));
+        json_object_set_new(o, "TempWindow", json_real(5.0));
+        return reply(status('S', 339, "ATM configuration values", desc, when), "ATM", one(o));
+    }
     if (m->prof == P_LUXOS && (!strcmp(cmd, "logon") || !strcmp(cmd, "session") || !strcmp(cmd, "logoff") ||
-                               !strcmp(cmd, "curtail"))) {
+                               !strcmp(cmd, "curtail") || !strcmp(cmd, "atmset") || !strcmp(cmd, "profileset"))) {
         bool live = m->sid[0] && t < m->sid_expire_ms;
         if (!strcmp(cmd, "logon")) {
             if (live)
@@ -361,6 +455,37 @@ static json_t *cmd_reply(miner *m, const char *cmd, const char *param, int64_t t
             m->sid[0] = 0;
             return reply(status('S', 320, "Session terminated", desc, when), NULL, NULL);
         }
+        if (!strcmp(cmd, "atmset")) { /* docs: "<sid>,enabled=true|false[,key=value..]", Code 340 */
+            bool on;
+            if (!strncmp(arg, "enabled=true", 12))
+                on = true;
+            else if (!strncmp(arg, "enabled=false", 13))
+                on = false;
+            else
+                return reply(status('E', 341, "Invalid ATM configuration", desc, when), NULL, NULL);
+            m->atm = on;
+            return reply(status('S', 340, "ATM configuration updated", desc, when), NULL, NULL);
+        }
+        if (!strcmp(cmd, "profileset")) { /* docs: "<sid>,<profile>" -> Code 321 "Profile Set" */
+            if (m->atm) /* not documented verbatim: LuxOS refuses manual profiles under ATM (PR#267) */
+                return reply(status('E', 322, "Cannot set profile while ATM is enabled", desc, when), NULL, NULL);
+            for (int k = -LX_STEPS_DOWN; k <= LX_STEPS_UP; k++) {
+                char nm[32];
+                double w, hh, f;
+                lx_profile(m, k, nm, sizeof nm, &w, &hh, &f);
+                if (strcmp(nm, arg) != 0)
+                    continue;
+                m->lx_step = k;
+                set_target(m, w, hh, t);
+                json_t *o = json_object();
+                json_object_set_new(o, "Board", json_integer(0));
+                json_object_set_new(o, "FrequencyStep", json_integer(5));
+                json_object_set_new(o, "Profile", json_string(nm));
+                json_object_set_new(o, "VoltageStep", json_real(0.05));
+                return reply(status('S', 321, "Profile Set", desc, when), "PROFILE", one(o));
+            }
+            return reply(status('E', 323, "Invalid profile", desc, when), NULL, NULL);
+        }
         bool sleep = !strcmp(arg, "sleep");
         if (!sleep && strcmp(arg, "wakeup") != 0)
             return reply(status('E', 336, "Invalid curtail action", desc, when), NULL, NULL);
@@ -368,6 +493,12 @@ static json_t *cmd_reply(miner *m, const char *cmd, const char *param, int64_t t
         json_t *o = json_object();
         json_object_set_new(o, "Action", json_string(sleep ? "sleep mode" : "wake up"));
         return reply(status('S', 335, "Curtailment command sent", desc, when), "CURTAIL", one(o));
+    }
+    if (m->prof == P_WHATSMINER && (!strcmp(cmd, "power_off") || !strcmp(cmd, "power_on") ||
+                                    !strcmp(cmd, "adjust_power_limit") || !strcmp(cmd, "set_power_pct") ||
+                                    !strcmp(cmd, "restart") || !strcmp(cmd, "reboot"))) {
+        /* writes need get_token + AES (control.md section 2): a plaintext write is refused */
+        return reply(status('E', 135, "check token err", desc, when), NULL, NULL);
     }
     if (!strcmp(cmd, "restart")) {
         if (stock) {
@@ -624,6 +755,309 @@ static void load_seed(enum prof p, const char *dir, const char *file, const char
     s->power_w = power_w;
 }
 
+
+/* ---------------------------------------------------------------- Braiins gRPC server */
+
+/* One HTTP/2 connection (h2c prior knowledge) to a bosminer miner's gRPC port; each unary
+ * call is one stream. Requests are small (< 1 KB body) and replies tiny. */
+typedef struct gstream {
+    char path[96];
+    char auth[64];
+    uint8_t body[1024];
+    size_t blen;
+    bool over;
+    uint8_t resp[128];
+    size_t rlen, roff;
+    int gstatus;
+    char gmsg[200];
+} gstream;
+
+typedef struct gconn {
+    int fd, m;
+    nghttp2_session *s;
+    uint8_t *out;
+    size_t olen, ocap;
+    int64_t opened_ms;
+} gconn;
+
+#define TAG_GLISTEN (1ull << 62)
+#define TAG_GCONN (1ull << 61)
+
+static void gconn_close(gconn *g)
+{
+    epoll_ctl(E.ep, EPOLL_CTL_DEL, g->fd, NULL);
+    close(g->fd);
+    if (g->s)
+        nghttp2_session_del(g->s);
+    free(g->out);
+    memset(g, 0, sizeof *g);
+    g->fd = -1;
+}
+
+/* Send what nghttp2 has queued; keep what the socket does not take (EPOLLOUT). */
+static void gconn_flush(gconn *g)
+{
+    for (;;) {
+        if (g->olen == 0) {
+            const uint8_t *d;
+            ssize_t n = nghttp2_session_mem_send(g->s, &d);
+            if (n <= 0)
+                break;
+            if ((size_t)n > g->ocap) {
+                uint8_t *nb = realloc(g->out, (size_t)n);
+                if (!nb)
+                    break;
+                g->out = nb;
+                g->ocap = (size_t)n;
+            }
+            memcpy(g->out, d, (size_t)n);
+            g->olen = (size_t)n;
+        }
+        ssize_t k = send(g->fd, g->out, g->olen, MSG_NOSIGNAL);
+        if (k < 0) {
+            struct epoll_event ev = {.events = EPOLLIN | (errno == EAGAIN ? EPOLLOUT : 0),
+                                     .data.u64 = TAG_GCONN | (uint64_t)(g - E.gc)};
+            epoll_ctl(E.ep, EPOLL_CTL_MOD, g->fd, &ev);
+            return;
+        }
+        memmove(g->out, g->out + k, g->olen - (size_t)k);
+        g->olen -= (size_t)k;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_GCONN | (uint64_t)(g - E.gc)};
+    epoll_ctl(E.ep, EPOLL_CTL_MOD, g->fd, &ev);
+}
+
+static ssize_t gread_resp(nghttp2_session *s, int32_t id, uint8_t *buf, size_t len, uint32_t *flags,
+                          nghttp2_data_source *src, void *ud)
+{
+    (void)ud;
+    gstream *st = src->ptr;
+    size_t k = st->rlen - st->roff;
+    if (k > len)
+        k = len;
+    memcpy(buf, st->resp + st->roff, k);
+    st->roff += k;
+    if (st->roff == st->rlen) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        nghttp2_nv tr[] = {{(uint8_t *)"grpc-status", (uint8_t *)"0", 11, 1, NGHTTP2_NV_FLAG_NONE}};
+        nghttp2_submit_trailer(s, id, tr, 1);
+    }
+    return (ssize_t)k;
+}
+
+#define GNV(n, v) {(uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE}
+
+static void grpc_respond(nghttp2_session *s, int32_t id, gstream *st, const char *auth_hdr)
+{
+    if (st->gstatus != 0) { /* trailers-only response */
+        char code[8], enc[400];
+        snprintf(code, sizeof code, "%d", st->gstatus);
+        wm_grpc_pct_encode(st->gmsg, enc, sizeof enc);
+        nghttp2_nv h[] = {GNV(":status", "200"), GNV("content-type", "application/grpc"), GNV("grpc-status", code),
+                          GNV("grpc-message", enc)};
+        nghttp2_submit_response(s, id, h, 4, NULL);
+        return;
+    }
+    nghttp2_nv h[] = {GNV(":status", "200"), GNV("content-type", "application/grpc"),
+                      GNV("authorization", auth_hdr ? auth_hdr : "")};
+    nghttp2_data_provider dp = {.source.ptr = st, .read_callback = gread_resp};
+    nghttp2_submit_response(s, id, h, auth_hdr ? 3 : 2, &dp);
+}
+
+/* Serve one call on miner m. */
+static void grpc_call(miner *m, gstream *st, int64_t t)
+{
+    const uint8_t *msg = NULL;
+    size_t mlen = 0, used;
+    uint8_t out[96];
+    wm_grpc_pbw w = {.buf = out, .cap = sizeof out};
+    st->gstatus = 0;
+    if (st->over || wm_grpc_unframe(st->body, st->blen, &msg, &mlen, &used, NULL) != WM_OK) {
+        st->gstatus = WM_GRPC_INVALID_ARGUMENT;
+        snprintf(st->gmsg, sizeof st->gmsg, "malformed request message");
+        return;
+    }
+    const char *method = strrchr(st->path, '/');
+    method = method ? method + 1 : "";
+    bool login = !strcmp(st->path, "/braiins.bos.v1.AuthenticationService/Login");
+    if (login) {
+        char user[32], pass[64];
+        if (wm_grpc_bos_login_req_parse(msg, mlen, user, sizeof user, pass, sizeof pass, NULL) != WM_OK ||
+            strcmp(user, "root") != 0 || strcmp(pass, E.grpc_password) != 0) {
+            st->gstatus = WM_GRPC_UNAUTHENTICATED;
+            snprintf(st->gmsg, sizeof st->gmsg, "Invalid username or password");
+            return;
+        }
+        snprintf(m->token, sizeof m->token, "t%08x%08x", (unsigned)(urand() * 4e9), (unsigned)(urand() * 4e9));
+        wm_grpc_pbw_bytes(&w, 1, m->token, strlen(m->token)); /* LoginResponse.token (23.03-23.05) */
+        wm_grpc_pbw_varint(&w, 2, 3600);                       /* timeout_s */
+    } else if (!m->token[0] || strcmp(st->auth, m->token) != 0) {
+        st->gstatus = WM_GRPC_UNAUTHENTICATED;
+        snprintf(st->gmsg, sizeof st->gmsg, "Unauthenticated: missing or invalid authorization token");
+        return;
+    } else if (!strcmp(st->path, "/braiins.bos.v1.ActionsService/PauseMining")) {
+        wm_grpc_pbw_varint(&w, 1, m->sleeping); /* already_paused */
+        curtail(m, true, t);
+    } else if (!strcmp(st->path, "/braiins.bos.v1.ActionsService/ResumeMining")) {
+        wm_grpc_pbw_varint(&w, 1, !m->sleeping); /* already_mining */
+        curtail(m, false, t);
+    } else if (!strcmp(st->path, "/braiins.bos.v1.PerformanceService/SetPowerTarget")) {
+        int sa;
+        uint64_t watt;
+        bool has;
+        if (wm_grpc_bos_set_power_req_parse(msg, mlen, &sa, &watt, &has, NULL) != WM_OK) {
+            st->gstatus = WM_GRPC_INVALID_ARGUMENT;
+            snprintf(st->gmsg, sizeof st->gmsg, "malformed SetPowerTargetRequest");
+            return;
+        }
+        /* allowed range: half to 1.25x the nameplate (an emulator choice); the text is the
+         * real one quoted in control.md (pyasic #242) */
+        long lo = lround(0.5 * m->base_w), hi = lround(1.25 * m->base_w);
+        if ((long long)watt < lo || (long long)watt > hi) {
+            st->gstatus = WM_GRPC_INVALID_ARGUMENT;
+            snprintf(st->gmsg, sizeof st->gmsg, "power target [%lluW] is not in allowed range [Some(%ld), Some(%ld)]",
+                     (unsigned long long)watt, lo, hi);
+            return;
+        }
+        if (sa == 2 || sa == 3) /* SAVE_AND_APPLY / SAVE_AND_FORCE_APPLY; SAVE only stores it */
+            set_target(m, (double)watt, m->base_h * (double)watt / m->base_w, t);
+        uint8_t pw[16];
+        wm_grpc_pbw p = {.buf = pw, .cap = sizeof pw};
+        wm_grpc_pbw_varint(&p, 1, watt);
+        wm_grpc_pbw_bytes(&w, 1, pw, p.n);
+    } else if (!strcmp(st->path, "/braiins.bos.v1.MinerService/GetMinerStats")) {
+        uint8_t a[16], b[24];
+        wm_grpc_pbw pa = {.buf = a, .cap = sizeof a}, pb = {.buf = b, .cap = sizeof b};
+        wm_grpc_pbw_varint(&pa, 1, (uint64_t)llround(power_at(m, t))); /* Power.watt */
+        wm_grpc_pbw_bytes(&pb, 1, a, pa.n);                           /* approximated_consumption */
+        wm_grpc_pbw_bytes(&w, 3, b, pb.n);                            /* power_stats */
+    } else {
+        st->gstatus = WM_GRPC_UNIMPLEMENTED;
+        snprintf(st->gmsg, sizeof st->gmsg, "method %.80s is not implemented by wattmux-emu", method);
+        return;
+    }
+    st->rlen = wm_grpc_frame(out, w.n, st->resp, sizeof st->resp);
+    st->roff = 0;
+}
+
+static int g_on_begin(nghttp2_session *s, const nghttp2_frame *fr, void *ud)
+{
+    (void)ud;
+    if (fr->hd.type == NGHTTP2_HEADERS && fr->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        gstream *st = calloc(1, sizeof *st);
+        if (st)
+            nghttp2_session_set_stream_user_data(s, fr->hd.stream_id, st);
+    }
+    return 0;
+}
+
+static int g_on_header(nghttp2_session *s, const nghttp2_frame *fr, const uint8_t *name, size_t nl,
+                       const uint8_t *value, size_t vl, uint8_t flags, void *ud)
+{
+    (void)flags, (void)ud;
+    gstream *st = nghttp2_session_get_stream_user_data(s, fr->hd.stream_id);
+    if (!st)
+        return 0;
+    if (nl == 5 && !memcmp(name, ":path", 5))
+        snprintf(st->path, sizeof st->path, "%.*s", (int)(vl < 95 ? vl : 95), (const char *)value);
+    else if (nl == 13 && !memcmp(name, "authorization", 13))
+        snprintf(st->auth, sizeof st->auth, "%.*s", (int)(vl < 63 ? vl : 63), (const char *)value);
+    return 0;
+}
+
+static int g_on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t *d, size_t len, void *ud)
+{
+    (void)flags, (void)ud;
+    gstream *st = nghttp2_session_get_stream_user_data(s, id);
+    if (!st)
+        return 0;
+    if (len > sizeof st->body - st->blen) {
+        st->over = true;
+        return 0;
+    }
+    memcpy(st->body + st->blen, d, len);
+    st->blen += len;
+    return 0;
+}
+
+static int g_on_frame(nghttp2_session *s, const nghttp2_frame *fr, void *ud)
+{
+    gconn *g = ud;
+    if ((fr->hd.type == NGHTTP2_DATA || fr->hd.type == NGHTTP2_HEADERS) && (fr->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        gstream *st = nghttp2_session_get_stream_user_data(s, fr->hd.stream_id);
+        if (!st)
+            return 0;
+        miner *m = &E.m[g->m];
+        grpc_call(m, st, E.now_ms);
+        bool login = st->gstatus == 0 && !strcmp(st->path, "/braiins.bos.v1.AuthenticationService/Login");
+        grpc_respond(s, fr->hd.stream_id, st, login ? m->token : NULL);
+    }
+    return 0;
+}
+
+static int g_on_close(nghttp2_session *s, int32_t id, uint32_t code, void *ud)
+{
+    (void)code, (void)ud;
+    free(nghttp2_session_get_stream_user_data(s, id));
+    nghttp2_session_set_stream_user_data(s, id, NULL);
+    return 0;
+}
+
+static void grpc_accept(miner *m, int64_t t)
+{
+    int fd = accept4(m->glfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    gconn *g = NULL;
+    for (int i = 0; i < E.ngc_max && !g; i++)
+        if (E.gc[i].fd < 0)
+            g = &E.gc[i];
+    if (!g || m->down) {
+        close(fd);
+        return;
+    }
+    memset(g, 0, sizeof *g);
+    g->fd = fd;
+    g->m = (int)(m - E.m);
+    g->opened_ms = t;
+    nghttp2_session_callbacks *cb;
+    nghttp2_session_callbacks_new(&cb);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, g_on_begin);
+    nghttp2_session_callbacks_set_on_header_callback(cb, g_on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, g_on_data);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, g_on_frame);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, g_on_close);
+    nghttp2_session_server_new(&g->s, cb, g);
+    nghttp2_session_callbacks_del(cb);
+    nghttp2_settings_entry se = {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 16};
+    nghttp2_submit_settings(g->s, NGHTTP2_FLAG_NONE, &se, 1);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_GCONN | (uint64_t)(g - E.gc)};
+    epoll_ctl(E.ep, EPOLL_CTL_ADD, fd, &ev);
+    gconn_flush(g);
+}
+
+static void grpc_readable(gconn *g)
+{
+    uint8_t buf[8192];
+    for (;;) {
+        ssize_t k = recv(g->fd, buf, sizeof buf, 0);
+        if (k > 0) {
+            if (nghttp2_session_mem_recv(g->s, buf, (size_t)k) < 0) {
+                gconn_close(g);
+                return;
+            }
+            continue;
+        }
+        if (k < 0 && errno == EAGAIN)
+            break;
+        gconn_close(g); /* EOF or error */
+        return;
+    }
+    gconn_flush(g);
+    if (!nghttp2_session_want_read(g->s) && !nghttp2_session_want_write(g->s) && g->olen == 0)
+        gconn_close(g);
+}
+
 /* ---------------------------------------------------------------- event loop */
 
 #define TAG_LISTEN (1ull << 63)
@@ -761,11 +1195,38 @@ static void on_readable(conn *c, int64_t t)
     }
 }
 
+/* Fault 11 (Whatsminer): a client IP not among the 16 registered (each registered IP frees
+ * its place IPLIMIT_TTL_MS after its last connection) is refused. */
+static bool ip_refused(miner *m, uint32_t ip, int64_t t)
+{
+    int free_slot = -1;
+    for (int i = 0; i < IPLIMIT_N; i++) {
+        if (m->clients[i].ip == ip && t - m->clients[i].last_ms < IPLIMIT_TTL_MS) {
+            m->clients[i].last_ms = t;
+            return false;
+        }
+        if (free_slot < 0 && (m->clients[i].ip == 0 || t - m->clients[i].last_ms >= IPLIMIT_TTL_MS))
+            free_slot = i;
+    }
+    if (free_slot >= 0) {
+        m->clients[free_slot].ip = ip;
+        m->clients[free_slot].last_ms = t;
+        return false;
+    }
+    return hit(F_IPLIMIT);
+}
+
 static void on_accept(miner *m, int64_t t)
 {
-    int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_in peer;
+    socklen_t pl = sizeof peer;
+    int fd = accept4(m->lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)
         return;
+    if (E.fault_p[F_IPLIMIT] > 0 && ip_refused(m, peer.sin_addr.s_addr, t)) {
+        close(fd); /* the connection is accepted by the kernel, then closed without a reply */
+        return;
+    }
     int slot = -1;
     for (int i = 0; i < E.nconn_max; i++)
         if (E.c[i].fd < 0) {
@@ -799,12 +1260,15 @@ static void on_signal(int sig)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: wattmux-emu --miners A-B[:port][,..] [--profile stock|stock19|cgminer|bosminer|luxos|mix|ctl]\n"
+            "usage: wattmux-emu --miners A-B[:port][,..]\n"
+            "       [--profile stock|stock19|cgminer|bosminer|luxos|whatsminer|mix|ctl]\n"
+            "       [--grpc-port P [--grpc-password PW]] (Braiins gRPC on bosminer miners; user root, PW root)\n"
             "       [--start mining|asleep]\n"
             "       [--sleep-s 5] [--wake-s 10] [--reboot-s 20] [--seed N] [--delay-max-s 30]\n"
             "       [--fault kind=p,...] [--fault-window FROM-TO] [--trace FILE] [--ready FILE] [--duration-s S]\n"
             "faults: delay silence refuse partial drip quirk shape stale curtail_ignore curtail_late\n"
-            "        curtail_revert bigstats (probability per request, or per command for curtail_*)\n"
+            "        curtail_revert bigstats ip_limit (probability per request, or per command for\n"
+            "        curtail_*; ip_limit: refuse a 17th client IP, Whatsminer's limit)\n"
             "captures are read from $WM_SHARED/data/control/captures (default ../shared)\n");
 }
 
@@ -818,6 +1282,7 @@ int main(int argc, char **argv)
     E.reboot_s = 20;
     E.delay_max_s = 30;
     E.rng = 0x9e3779b97f4a7c15ull;
+    snprintf(E.grpc_password, sizeof E.grpc_password, "root");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -836,6 +1301,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--ready")) ready = v;
         else if (!strcmp(a, "--duration-s")) duration_s = atof(v);
         else if (!strcmp(a, "--start")) start_asleep = !strcmp(v, "asleep");
+        else if (!strcmp(a, "--grpc-port")) E.grpc_port = atoi(v);
+        else if (!strcmp(a, "--grpc-password")) snprintf(E.grpc_password, sizeof E.grpc_password, "%s", v);
         else if (!strcmp(a, "--fault-window")) {
             double from, until;
             if (sscanf(v, "%lf-%lf", &from, &until) != 2 || from < 0 || until <= from) {
@@ -893,12 +1360,22 @@ int main(int argc, char **argv)
     load_seed(P_CGMINER, dir, "antminer_s9k_stats.json", NULL, 1323);
     load_seed(P_BOSMINER, dir, "bosminer_s9_summary.json", "bosminer_s9_temps.json", 1323);
     load_seed(P_LUXOS, dir, "antminer_s19pro_stats.json", "luxos_docs_logon.json", 3250);
+    /* Whatsminer: no capture; MicroBT's M30S spec sheet (88 TH/s, 3344 W), an S19 Pro's
+     * sensors for temperature and fans */
+    load_seed(P_WHATSMINER, dir, "antminer_s19pro_stats.json", NULL, 3344);
+    snprintf(E.seeds[P_WHATSMINER].model, sizeof E.seeds[P_WHATSMINER].model, "WhatsMiner M30S");
+    E.seeds[P_WHATSMINER].hashrate_th_s = 88;
+    snprintf(E.seeds[P_WHATSMINER].description, sizeof E.seeds[P_WHATSMINER].description, "btminer");
     E.seeds[P_CGMINER].description[0] = 0;
     snprintf(E.seeds[P_CGMINER].description, sizeof E.seeds[P_CGMINER].description, "cgminer 4.11.1");
 
     wm_target *tg = NULL;
     size_t nt = 0;
     wm_err err;
+    if (E.grpc_port < 0 || E.grpc_port > 65535) {
+        fprintf(stderr, "wattmux-emu: --grpc-port: expected 1..65535\n");
+        return 2;
+    }
     if (wm_targets_parse(miners, 4028, &tg, &nt, 65536, &err) != WM_OK) {
         char b[512];
         fprintf(stderr, "wattmux-emu: --miners: %s\n", wm_err_format(&err, b, sizeof b));
@@ -914,16 +1391,24 @@ int main(int argc, char **argv)
     E.c = calloc((size_t)E.nconn_max, sizeof *E.c);
     for (int i = 0; i < E.nconn_max; i++)
         E.c[i].fd = -1;
+    E.ngc_max = 1024;
+    E.gc = calloc((size_t)E.ngc_max, sizeof *E.gc);
+    for (int i = 0; i < E.ngc_max; i++)
+        E.gc[i].fd = -1;
     int64_t t0 = now_ms();
     E.t0_ms = E.now_ms = t0;
     for (size_t i = 0; i < nt; i++) {
         miner *m = &E.m[i];
-        m->prof = pfix >= 0 ? (enum prof)pfix : ctl_only ? (i % 2 ? P_LUXOS : P_BOSMINER) : (enum prof)(i % P_COUNT);
+        m->prof = pfix >= 0 ? (enum prof)pfix : ctl_only ? (i % 2 ? P_LUXOS : P_BOSMINER) : (enum prof)(i % P_MIX);
         const seed *sd = &E.seeds[m->prof];
         double var = 0.97 + 0.06 * urand();
         m->h_full = sd->hashrate_th_s * var;
         m->full_w = sd->power_w * var;
         m->idle_w = 25;
+        m->base_w = m->full_w;
+        m->base_h = m->h_full;
+        m->atm = m->prof == P_LUXOS;
+        m->glfd = -1;
         m->sleeping = start_asleep;
         m->p_from = start_asleep ? m->idle_w : m->full_w;
         m->t_start_ms = t0 - 3600 * 1000;
@@ -939,6 +1424,19 @@ int main(int argc, char **argv)
         }
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_LISTEN | i};
         epoll_ctl(E.ep, EPOLL_CTL_ADD, m->lfd, &ev);
+        if (E.grpc_port && m->prof == P_BOSMINER) {
+            struct sockaddr_in ga = tg[i].addr;
+            ga.sin_port = htons((uint16_t)E.grpc_port);
+            m->glfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            setsockopt(m->glfd, SOL_SOCKET, SO_REUSEADDR, &one_, sizeof one_);
+            if (m->glfd < 0 || bind(m->glfd, (struct sockaddr *)&ga, sizeof ga) < 0 || listen(m->glfd, 64) < 0) {
+                fprintf(stderr, "wattmux-emu: cannot listen on gRPC port %d of %s: %s\n", E.grpc_port, tg[i].name,
+                        strerror(errno));
+                return 1;
+            }
+            struct epoll_event gev = {.events = EPOLLIN, .data.u64 = TAG_GLISTEN | i};
+            epoll_ctl(E.ep, EPOLL_CTL_ADD, m->glfd, &gev);
+        }
     }
     free(tg);
     if (trace && !(E.trace = fopen(trace, "w"))) {
@@ -962,7 +1460,17 @@ int main(int argc, char **argv)
         E.now_ms = t;
         for (int i = 0; i < k; i++) {
             uint64_t tag = evs[i].data.u64;
-            if (tag & TAG_LISTEN) {
+            if (tag & TAG_GLISTEN) {
+                grpc_accept(&E.m[tag & ~TAG_GLISTEN], t);
+            } else if (tag & TAG_GCONN) {
+                gconn *g = &E.gc[tag & ~TAG_GCONN];
+                if (g->fd < 0)
+                    continue;
+                if (evs[i].events & EPOLLOUT)
+                    gconn_flush(g);
+                if (g->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                    grpc_readable(g);
+            } else if (tag & TAG_LISTEN) {
                 miner *m = &E.m[tag & ~TAG_LISTEN];
                 if (!m->busy)
                     on_accept(m, t);
@@ -991,6 +1499,9 @@ int main(int argc, char **argv)
                 }
             }
         }
+        for (int i = 0; i < E.ngc_max; i++) /* idle gRPC connections */
+            if (E.gc[i].fd >= 0 && t - E.gc[i].opened_ms > 30000)
+                gconn_close(&E.gc[i]);
         if (t >= next_trace) {
             double total = 0;
             long mining = 0;
@@ -1007,7 +1518,7 @@ int main(int argc, char **argv)
             if (total > max_w)
                 max_w = total;
             if (E.trace) {
-                fprintf(E.trace, "%lld %.1f %ld\n", (long long)(t - t0), total, mining);
+                fprintf(E.trace, "%lld %.1f %ld %ld\n", (long long)(t - t0), total, mining, E.n_reverted);
                 fflush(E.trace);
             }
             next_trace = t + 100;
@@ -1018,13 +1529,21 @@ int main(int argc, char **argv)
     for (int i = 0; i < E.nconn_max; i++)
         if (E.c[i].fd >= 0)
             conn_close(&E.c[i], false);
-    for (size_t i = 0; i < E.n; i++)
+    for (int i = 0; i < E.ngc_max; i++)
+        if (E.gc[i].fd >= 0)
+            gconn_close(&E.gc[i]);
+    for (size_t i = 0; i < E.n; i++) {
         close(E.m[i].lfd);
+        if (E.m[i].glfd >= 0)
+            close(E.m[i].glfd);
+    }
     close(E.ep);
     if (E.trace)
         fclose(E.trace);
-    fprintf(stderr, "wattmux-emu: stopped; max site power %.1f W\n", max_w);
+    fprintf(stderr, "wattmux-emu: stopped; max site power %.1f W; curtails ignored %ld, late %ld, reverted %ld\n",
+            max_w, E.n_ignored, E.n_late, E.n_reverted);
     free(E.m);
     free(E.c);
+    free(E.gc);
     return 0;
 }
