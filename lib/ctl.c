@@ -167,6 +167,12 @@ const char *wm_ctl_fleet_name(const wm_ctl *c, size_t f) { return f < c->nfleets
 long wm_ctl_fleet_running(const wm_ctl *c, size_t f) { return f < c->nfleets ? c->fleet_run[f] : 0; }
 long wm_ctl_fleet_miners(const wm_ctl *c, size_t f) { return f < c->nfleets ? c->fleet_n[f] : 0; }
 
+void wm_ctl_set_fw(wm_ctl *c, size_t i, wm_miner_fw fw)
+{
+    if (c && i < c->n)
+        c->m[i].fw = fw;
+}
+
 wm_status wm_ctl_set_fleets(wm_ctl *c, const int *fleet, size_t nfleets, const char *const *names)
 {
     if (!c || !fleet || nfleets == 0 || nfleets > WM_CTL_MAX_FLEETS)

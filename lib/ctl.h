@@ -127,6 +127,8 @@ void wm_ctl_free(wm_ctl *c);
 /* Assign miners to fleets: fleet[i] in [0, nfleets) for miner i (default: one fleet, 0); names
  * are copied (shown by the API). */
 wm_status wm_ctl_set_fleets(wm_ctl *c, const int *fleet, size_t nfleets, const char *const *names);
+/* The firmware of miner i when known from configuration (default: detected by the first poll). */
+void wm_ctl_set_fw(wm_ctl *c, size_t i, wm_miner_fw fw);
 void wm_ctl_set_mode(wm_ctl *c, wm_ctl_mode m);
 wm_ctl_mode wm_ctl_get_mode(const wm_ctl *c);
 /* One tick at wall time `now` (UTC s) with the current price (NaN = stale/unknown). */
