@@ -117,8 +117,12 @@ static wm_status build_targets(const wm_site *site, bool have_site, const char *
         wm_target *t = NULL;
         size_t k = 0;
         st = wm_targets_parse(spec, port, &t, &k, 100000, err);
-        if (st == WM_OK && !flag_miners)
-            snprintf(err->source, sizeof err->source, "%s", site->source);
+        if (st != WM_OK && !flag_miners) { /* say which entry of the site file */
+            char m[WM_ERR_MSG];
+            snprintf(m, sizeof m, "%s", err->msg);
+            wm_err_set(err, st, site->source, 0, 0, "serve.miners[%zu] (fleet %s) addresses, column %ld: %s", e + 1,
+                       site->serve.miners[e].fleet, err->col, m);
+        }
         if (st == WM_OK && *n + k > 100000)
             st = wm_err_set(err, WM_ELIMIT, "miners", 0, 0, "at most 100000 miners");
         if (st == WM_OK && *n + k > cap) {
