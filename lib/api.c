@@ -255,13 +255,31 @@ wm_status wm_api_publish(wm_api *a, const wm_ctl *c, double now)
     json_decref(fl);
 
     json_t *pl = json_object();
-    json_object_set_new(pl, "source", json_string("break-even rule (lib/btc.h); the dispatch module replaces it"));
+    json_t *det = d->detail[0] ? json_loads(d->detail, 0, NULL) : NULL;
+    json_t *dec_name = json_object_get(det, "decider");
+    json_object_set_new(pl, "source", json_string(json_is_string(dec_name) ? json_string_value(dec_name) : "breakeven"));
     json_object_set_new(pl, "mine", json_boolean(d->mine));
     json_object_set_new(pl, "mode", json_string(d->mode));
     json_object_set_new(pl, "target_mining_w", json_real(d->target_mining_w));
     json_object_set_new(pl, "price_usd_per_mwh", num_or_null(s->price_usd_per_mwh));
     json_object_set_new(pl, "breakeven_usd_per_mwh", num_or_null(s->breakeven_usd_per_mwh));
     json_object_set_new(pl, "reason", json_string(d->reason));
+    json_t *fa = json_array();
+    for (size_t f = 0; f < wm_ctl_fleets(c); f++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "fleet", json_string(wm_ctl_fleet_name(c, f)));
+        json_object_set_new(o, "miners", json_integer(wm_ctl_fleet_miners(c, f)));
+        json_object_set_new(o, "running", json_integer(wm_ctl_fleet_running(c, f)));
+        json_object_set_new(o, "target_miners", json_integer(d->fleet[f].target_miners));
+        json_object_set_new(o, "target_mw", num_or_null(d->fleet[f].target_mw));
+        json_object_set_new(o, "max_mw", num_or_null(d->fleet[f].max_mw));
+        json_object_set_new(o, "breakeven_usd_per_mwh", num_or_null(d->fleet[f].breakeven_usd_per_mwh));
+        json_array_append_new(fa, o);
+    }
+    json_object_set_new(pl, "fleets", fa);
+    json_object_set_new(pl, "detail", json_is_object(det) ? det : json_null());
+    if (!json_is_object(det))
+        json_decref(det);
     char *plan = json_dumps(pl, JSON_COMPACT);
     json_decref(pl);
 
@@ -377,6 +395,15 @@ static void history(wm_api *a, const wm_http_req *q, wm_http_resp *r, const char
     if (s != WM_OK) {
         err(r, 500, "query failed");
         return;
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) { /* decisions.detail is JSON text: serve it as an object */
+        json_t *dt = json_object_get(row, "detail");
+        if (json_is_string(dt)) {
+            json_t *parsed = json_loads(json_string_value(dt), 0, NULL);
+            json_object_set_new(row, "detail", parsed ? parsed : json_null());
+        }
     }
     json_t *o = json_object();
     json_object_set_new(o, what, rows);

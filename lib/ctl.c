@@ -1,9 +1,13 @@
 /* ctl.c - the live controller (see ctl.h for the invariants). Per tick: poll, account site
- * power, confirm/retry/alarm outstanding commands, decide at interval boundaries, reconcile
- * the fleet with the decision in cap-bounded batches, record everything. Work arrays are
- * allocated once in wm_ctl_new. Break-even: lib/btc.h wm_btc_breakeven (docs/model-btc.md). */
+ * power, confirm/retry/alarm outstanding commands, decide at interval boundaries (and at once
+ * when a new price interval starts), reconcile each fleet with its target number of running
+ * miners in cap-bounded batches (stops least efficient first, wakes most efficient first),
+ * record everything. Work arrays are allocated once in wm_ctl_new. Break-even: lib/btc.h
+ * wm_btc_breakeven (docs/model-btc.md). */
 #include "ctl.h"
 #include "btc.h"
+
+#include <jansson.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +36,10 @@ struct wm_ctl {
     bool in_safe;
     wm_ctl_stats stats;
     long alarms;
+    size_t nfleets;
+    char fleet_name[WM_CTL_MAX_FLEETS][64];
+    long fleet_n[WM_CTL_MAX_FLEETS], fleet_run[WM_CTL_MAX_FLEETS];
+    double last_market_t;
 };
 
 const double wm_ctl_req_bounds_s[WM_CTL_REQ_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -129,6 +137,10 @@ wm_status wm_ctl_new(const wm_ctl_cfg *cfg, const wm_target *targets, size_t n, 
     c->site.breakeven_usd_per_mwh = NAN;
     c->site.cap_w = cfg->cap_w;
     c->site.mode = "starting";
+    c->nfleets = 1;
+    c->fleet_n[0] = (long)n;
+    snprintf(c->fleet_name[0], sizeof c->fleet_name[0], "fleet");
+    c->last_market_t = NAN;
     *out = c;
     return WM_OK;
 }
@@ -150,6 +162,34 @@ const wm_site_sample *wm_ctl_site(const wm_ctl *c) { return &c->site; }
 const wm_decide_out *wm_ctl_decision(const wm_ctl *c) { return &c->dec; }
 const wm_ctl_stats *wm_ctl_stats_get(const wm_ctl *c) { return &c->stats; }
 long wm_ctl_alarms(const wm_ctl *c) { return c->alarms; }
+size_t wm_ctl_fleets(const wm_ctl *c) { return c->nfleets; }
+const char *wm_ctl_fleet_name(const wm_ctl *c, size_t f) { return f < c->nfleets ? c->fleet_name[f] : NULL; }
+long wm_ctl_fleet_running(const wm_ctl *c, size_t f) { return f < c->nfleets ? c->fleet_run[f] : 0; }
+long wm_ctl_fleet_miners(const wm_ctl *c, size_t f) { return f < c->nfleets ? c->fleet_n[f] : 0; }
+
+void wm_ctl_set_fw(wm_ctl *c, size_t i, wm_miner_fw fw)
+{
+    if (c && i < c->n)
+        c->m[i].fw = fw;
+}
+
+wm_status wm_ctl_set_fleets(wm_ctl *c, const int *fleet, size_t nfleets, const char *const *names)
+{
+    if (!c || !fleet || nfleets == 0 || nfleets > WM_CTL_MAX_FLEETS)
+        return WM_EINVAL;
+    for (size_t i = 0; i < c->n; i++)
+        if (fleet[i] < 0 || (size_t)fleet[i] >= nfleets)
+            return WM_EINVAL;
+    c->nfleets = nfleets;
+    memset(c->fleet_n, 0, sizeof c->fleet_n);
+    for (size_t i = 0; i < c->n; i++) {
+        c->m[i].fleet = fleet[i];
+        c->fleet_n[fleet[i]]++;
+    }
+    for (size_t f = 0; f < nfleets; f++)
+        snprintf(c->fleet_name[f], sizeof c->fleet_name[f], "%s", names && names[f] ? names[f] : "fleet");
+    return WM_OK;
+}
 
 static void alarm(wm_ctl *c, double t, const char *kind, const char *miner, const char *msg)
 {
@@ -172,6 +212,15 @@ static double nameplate(const wm_ctl *c, const wm_ctl_miner *m)
 static bool asleep(const wm_ctl *c, const wm_ctl_miner *m)
 {
     return isfinite(m->power_w) && m->power_w <= c->cfg.idle_w;
+}
+
+/* Counts toward its fleet's running miners: being resumed, or not asleep and not being stopped
+ * (a miner with unknown power counts as running: the safe side for the cap). */
+static bool running(const wm_ctl *c, const wm_ctl_miner *m)
+{
+    if (m->cmd_active)
+        return m->cmd_verb == WM_VERB_RESUME;
+    return !asleep(c, m);
 }
 
 /* Worst-case power of a miner for cap accounting. */
@@ -258,8 +307,10 @@ static void account(wm_ctl *c, double now)
     s->miners = (long)c->n;
     s->miners_up = s->miners_unknown_power = 0;
     s->cap_w = c->cfg.cap_w;
+    memset(c->fleet_run, 0, sizeof c->fleet_run);
     for (size_t i = 0; i < c->n; i++) {
         const wm_ctl_miner *m = &c->m[i];
+        c->fleet_run[m->fleet] += running(c, m);
         if (m->last.fail == WM_MF_NONE)
             s->miners_up++;
         if (isfinite(m->power_w)) {
@@ -315,7 +366,17 @@ static void confirm(wm_ctl *c, double now, size_t *nresend)
     }
 }
 
-static void decide(wm_ctl *c, double now, double price, bool fresh)
+/* Targets for a yes/no decision: every miner of every fleet, or none. */
+static void all_or_none(wm_ctl *c, wm_decide_out *d)
+{
+    d->per_fleet = false;
+    for (size_t f = 0; f < c->nfleets; f++) {
+        d->fleet[f].target_miners = d->mine ? c->fleet_n[f] : 0;
+        d->fleet[f].target_mw = NAN;
+    }
+}
+
+static void decide(wm_ctl *c, double now, double price, bool fresh, double market_t, double interval_h)
 {
     double np = 0, th = 0, unctl = 0, ctl_full = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -335,22 +396,39 @@ static void decide(wm_ctl *c, double now, double price, bool fresh)
                           .pue = c->cfg.pue, .uptime = 1, .price_usd_per_mwh = 0};
     wm_breakeven bo;
     c->breakeven = wm_btc_breakeven(&bi, &bo) == WM_OK ? bo.breakeven_usd_per_mwh : NAN;
-    wm_decide_in in = {.t = now, .price_usd_per_mwh = fresh ? price : NAN, .price_fresh = fresh && isfinite(price),
+    wm_decide_in in = {.t = now, .market_t = market_t, .interval_h = interval_h,
+                       .price_usd_per_mwh = fresh ? price : NAN, .price_fresh = fresh && isfinite(price),
                        .breakeven_usd_per_mwh = c->breakeven, .cap_w = c->cfg.cap_w, .uncontrollable_w = unctl,
-                       .controllable_full_w = ctl_full};
-    wm_decide_out d;
+                       .controllable_full_w = ctl_full, .nfleets = c->nfleets};
+    for (size_t f = 0; f < c->nfleets; f++)
+        in.fleet_miners[f] = c->fleet_n[f];
+    static wm_decide_out d; /* large (detail); the controller is single-threaded */
     bool was_mine = c->have_dec && c->dec.mine;
+    memset(&d, 0, sizeof d);
     if (c->decider.decide(c->decider.ctx, &in, &d) != WM_OK) {
         memset(&d, 0, sizeof d);
         snprintf(d.mode, sizeof d.mode, "safe");
         snprintf(d.reason, sizeof d.reason, "decider failed");
     }
+    if (!d.per_fleet)
+        all_or_none(c, &d);
+    for (size_t f = 0; f < c->nfleets; f++) /* a decider never asks for more miners than exist */
+        d.fleet[f].target_miners = d.fleet[f].target_miners < 0 ? 0
+                                   : d.fleet[f].target_miners > c->fleet_n[f] ? c->fleet_n[f] : d.fleet[f].target_miners;
     bool lost = c->n > 0 && (double)c->site.miners_unknown_power / (double)c->n > c->cfg.lost_telemetry_frac &&
                 c->stats.polls > 0;
     if (!in.price_fresh || lost || !strcmp(d.mode, "safe")) {
         bool hold = c->cfg.safe == WM_SAFE_HOLD;
         d.mine = hold ? was_mine : false;
         d.target_mining_w = d.mine ? fmax(0, c->cfg.cap_w - unctl) : 0;
+        if (hold && c->have_dec) { /* keep the last targets */
+            d.per_fleet = c->dec.per_fleet;
+            d.cap_w = c->dec.cap_w;
+            memcpy(d.fleet, c->dec.fleet, sizeof d.fleet);
+        } else {
+            all_or_none(c, &d);
+            d.cap_w = 0;
+        }
         snprintf(d.mode, sizeof d.mode, "safe");
         snprintf(d.reason, sizeof d.reason, "%s; safe mode: %s", !in.price_fresh ? "price stale" : lost ? "telemetry lost" : "decider",
                  hold ? "hold" : "curtail");
@@ -362,6 +440,8 @@ static void decide(wm_ctl *c, double now, double price, bool fresh)
     if (c->mode == WM_CTL_FORCE_MINE || c->mode == WM_CTL_FORCE_CURTAIL) {
         d.mine = c->mode == WM_CTL_FORCE_MINE;
         d.target_mining_w = d.mine ? fmax(0, c->cfg.cap_w - unctl) : 0;
+        all_or_none(c, &d);
+        d.cap_w = 0;
         snprintf(d.mode, sizeof d.mode, "%s", d.mine ? "mine" : "curtail");
         snprintf(d.reason, sizeof d.reason, "operator override");
     }
@@ -372,8 +452,31 @@ static void decide(wm_ctl *c, double now, double price, bool fresh)
     c->dec = d;
     c->have_dec = true;
     c->last_dec_t = now;
-    if (c->store)
-        wm_store_decision(c->store, now, in.price_usd_per_mwh, c->breakeven, d.target_mining_w, d.mode, d.reason, &c->dec_id);
+    c->last_market_t = market_t;
+    if (c->store) {
+        /* the record: the decider's own detail plus the targets the controller applies */
+        json_t *det = d.detail[0] ? json_loads(d.detail, 0, NULL) : NULL;
+        if (!json_is_object(det)) {
+            json_decref(det);
+            det = json_object();
+        }
+        json_object_set_new(det, "market_t", isfinite(market_t) ? json_real(market_t) : json_null());
+        json_object_set_new(det, "price_fresh", json_boolean(in.price_fresh));
+        json_t *fa = json_array();
+        for (size_t f = 0; f < c->nfleets; f++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "fleet", json_string(c->fleet_name[f]));
+            json_object_set_new(o, "miners", json_integer(c->fleet_n[f]));
+            json_object_set_new(o, "target_miners", json_integer(d.fleet[f].target_miners));
+            json_array_append_new(fa, o);
+        }
+        json_object_set_new(det, "targets", fa);
+        char *txt = json_dumps(det, JSON_COMPACT);
+        json_decref(det);
+        wm_store_decision(c->store, now, in.price_usd_per_mwh, c->breakeven, d.target_mining_w, d.mode, d.reason, txt,
+                          &c->dec_id);
+        free(txt);
+    }
 }
 
 static const wm_ctl *g_sort_ctl; /* qsort context (single-threaded controller) */
@@ -433,52 +536,49 @@ static void send_cmds(wm_ctl *c, double now, size_t k, bool resend)
         wm_store_commit(c->store);
 }
 
+/* Bring each fleet to its target number of running miners: stop the least efficient first
+ * (also while the projection is above the cap), then wake the most efficient asleep miners of
+ * fleets below target while the projection (stopping miners still count in full) fits. */
 static void reconcile(wm_ctl *c, double now)
 {
-    size_t k = 0;
+    size_t k = 0, kmax = (size_t)c->cfg.batch_max;
     double proj = 0;
-    for (size_t i = 0; i < c->n; i++)
+    long run[WM_CTL_MAX_FLEETS] = {0};
+    for (size_t i = 0; i < c->n; i++) {
         proj += projected(c, &c->m[i]);
-    if (!c->dec.mine) {
-        for (size_t i = 0; i < c->n && k < (size_t)c->cfg.batch_max; i++) {
-            wm_ctl_miner *m = &c->m[i];
-            if (!commandable(m) || m->cmd_active || asleep(c, m))
-                continue;
-            m->cmd_verb = WM_VERB_STOP;
-            m->cmd_attempts = 0;
-            c->idx[k++] = i;
-        }
-        send_cmds(c, now, k, false);
-        return;
+        run[c->m[i].fleet] += running(c, &c->m[i]);
     }
+    double limit = c->cfg.cap_w;
+    if (c->dec.cap_w != 0) /* the decider's limit this interval; negative: nothing may run */
+        limit = fmin(limit, fmax(0, c->dec.cap_w));
     size_t nc = 0;
     for (size_t i = 0; i < c->n; i++)
         if (commandable(&c->m[i]) && !c->m[i].cmd_active)
             c->order[nc++] = i;
     g_sort_ctl = c;
     qsort(c->order, nc, sizeof *c->order, by_eff);
-    double limit = c->cfg.cap_w;
-    if (proj > limit) { /* over the cap (power grew, or a revert): stop the least efficient */
-        for (size_t j = nc; j-- > 0 && proj > limit && k < (size_t)c->cfg.batch_max;) {
-            wm_ctl_miner *m = &c->m[c->order[j]];
-            if (asleep(c, m))
-                continue;
-            proj -= projected(c, m) - c->cfg.idle_w;
-            m->cmd_verb = WM_VERB_STOP;
-            m->cmd_attempts = 0;
-            c->idx[k++] = c->order[j];
-        }
-        send_cmds(c, now, k, false);
-        return;
-    }
-    for (size_t j = 0; j < nc && k < (size_t)c->cfg.batch_max; j++) {
+    double after = proj; /* the projection once the stops sent now have taken effect */
+    for (size_t j = nc; j-- > 0 && k < kmax;) {
         wm_ctl_miner *m = &c->m[c->order[j]];
-        if (!asleep(c, m))
+        if (asleep(c, m))
+            continue;
+        if (run[m->fleet] <= c->dec.fleet[m->fleet].target_miners && after <= limit)
+            continue;
+        run[m->fleet]--;
+        after -= projected(c, m) - c->cfg.idle_w;
+        m->cmd_verb = WM_VERB_STOP;
+        m->cmd_attempts = 0;
+        c->idx[k++] = c->order[j];
+    }
+    for (size_t j = 0; j < nc && k < kmax && proj <= limit; j++) {
+        wm_ctl_miner *m = &c->m[c->order[j]];
+        if (!asleep(c, m) || run[m->fleet] >= c->dec.fleet[m->fleet].target_miners)
             continue;
         double add = nameplate(c, m) - m->power_w;
         if (proj + add > limit)
-            break; /* most efficient first: stop at the first that does not fit */
+            continue;
         proj += add;
+        run[m->fleet]++;
         m->cmd_verb = WM_VERB_RESUME;
         m->cmd_attempts = 0;
         c->idx[k++] = c->order[j];
@@ -488,14 +588,21 @@ static void reconcile(wm_ctl *c, double now)
 
 wm_status wm_ctl_tick(wm_ctl *c, double now, double price, bool fresh)
 {
+    return wm_ctl_tick_market(c, now, price, fresh, NAN, NAN);
+}
+
+wm_status wm_ctl_tick_market(wm_ctl *c, double now, double price, bool fresh, double market_t, double interval_h)
+{
     poll_fleet(c, now);
     account(c, now);
     size_t nresend;
     confirm(c, now, &nresend);
     send_cmds(c, now, nresend, true);
-    if (!c->have_dec || now - c->last_dec_t >= c->cfg.interval_s || (fresh != !c->in_safe))
-        decide(c, now, price, fresh);
+    bool new_interval = isfinite(market_t) && !(market_t == c->last_market_t);
+    if (!c->have_dec || now - c->last_dec_t >= c->cfg.interval_s || (fresh != !c->in_safe) || new_interval)
+        decide(c, now, price, fresh, market_t, interval_h);
     reconcile(c, now);
+    account(c, now);
     c->site.price_usd_per_mwh = fresh ? price : NAN;
     c->site.breakeven_usd_per_mwh = c->breakeven;
     c->site.mode = c->dec.mode;

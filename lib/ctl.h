@@ -1,7 +1,8 @@
 /* ctl.h - the live controller behind `wattmux serve`: each tick it polls the fleet, confirms
  * or retries outstanding commands by measured power, decides each interval through a
- * pluggable decider (today: mine while the power price is below the fleet's break-even, from
- * lib/btc.h; later: the dispatch module), and commands miners in staggered batches.
+ * pluggable decider (default: the dispatch module on the site's loads, lib/ctl_dispatch.c;
+ * or mine while the power price is below break-even, lib/btc.h), turns the decision into a
+ * target number of running miners per fleet, and commands miners in staggered batches.
  *
  * Invariants:
  * - projected site power never exceeds cap_w because of a command we send: a wake batch is
@@ -20,15 +21,30 @@
 typedef enum wm_ctl_mode { WM_CTL_AUTO = 0, WM_CTL_FORCE_MINE, WM_CTL_FORCE_CURTAIL } wm_ctl_mode;
 typedef enum wm_safe_mode { WM_SAFE_CURTAIL = 0, WM_SAFE_HOLD } wm_safe_mode;
 
+#define WM_CTL_MAX_FLEETS 32
+#define WM_CTL_DETAIL 2048
+
 typedef struct wm_decide_in {
     double t;
+    double market_t;            /* UTC start of the price interval (replay: simulated); NaN unknown */
+    double interval_h;          /* length of the price interval */
     double price_usd_per_mwh;   /* NaN when stale */
     bool price_fresh;
     double breakeven_usd_per_mwh;
     double cap_w;
     double uncontrollable_w;    /* miners we cannot command (stock firmware) */
     double controllable_full_w; /* nameplate of commandable miners */
+    size_t nfleets;             /* fleets of the controller (wm_ctl_set_fleets; 1 when not set) */
+    long fleet_miners[WM_CTL_MAX_FLEETS]; /* miners under control per fleet */
 } wm_decide_in;
+
+/* What the decision means for one fleet. */
+typedef struct wm_fleet_target {
+    long target_miners;         /* miners to run (<= fleet_miners) */
+    double target_mw;           /* the decider's power for the fleet (dispatch: facility MW); NaN none */
+    double max_mw;              /* the fleet's facility MW at full power (site file); NaN unknown */
+    double breakeven_usd_per_mwh; /* the fleet's value per facility MWh (dispatch); NaN unknown */
+} wm_fleet_target;
 
 typedef struct wm_decide_out {
     bool mine;                  /* run the commandable miners (up to the cap) */
@@ -36,9 +52,13 @@ typedef struct wm_decide_out {
     char mode[16];              /* "mine", "curtail", "safe" */
     char reason[160];
     double breakeven_usd_per_mwh; /* the decider's own break-even, shown by the API; 0/NaN: the controller's */
+    bool per_fleet;             /* fleet[] holds the targets; else mine -> all, curtail -> none */
+    wm_fleet_target fleet[WM_CTL_MAX_FLEETS];
+    double cap_w;               /* miners' power limit this interval (e.g. lowered by demand response); 0: cfg */
+    char detail[WM_CTL_DETAIL]; /* JSON object: the decider's inputs and results (stored, served) */
 } wm_decide_out;
 
-/* The decision interface: the dispatch module plugs in here later. */
+/* The decision interface (the dispatch decider: ctl_dispatch.h). */
 typedef struct wm_decider {
     wm_status (*decide)(void *ctx, const wm_decide_in *in, wm_decide_out *out);
     void *ctx;
@@ -66,6 +86,7 @@ void wm_ctl_cfg_default(wm_ctl_cfg *c);
 
 typedef struct wm_ctl_miner {
     wm_target target;
+    int fleet;                  /* index into the controller's fleets */
     wm_miner_fw fw;
     wm_miner_op last;           /* last READ */
     double power_w;             /* measured or estimated; NaN unknown */
@@ -103,16 +124,30 @@ typedef struct wm_ctl wm_ctl;
 wm_status wm_ctl_new(const wm_ctl_cfg *cfg, const wm_target *targets, size_t n, wm_store *store,
                      wm_decider decider, wm_ctl **out);
 void wm_ctl_free(wm_ctl *c);
+/* Assign miners to fleets: fleet[i] in [0, nfleets) for miner i (default: one fleet, 0); names
+ * are copied (shown by the API). */
+wm_status wm_ctl_set_fleets(wm_ctl *c, const int *fleet, size_t nfleets, const char *const *names);
+/* The firmware of miner i when known from configuration (default: detected by the first poll). */
+void wm_ctl_set_fw(wm_ctl *c, size_t i, wm_miner_fw fw);
 void wm_ctl_set_mode(wm_ctl *c, wm_ctl_mode m);
 wm_ctl_mode wm_ctl_get_mode(const wm_ctl *c);
 /* One tick at wall time `now` (UTC s) with the current price (NaN = stale/unknown). */
 wm_status wm_ctl_tick(wm_ctl *c, double now, double price_usd_per_mwh, bool price_fresh);
+/* The same with the price interval it belongs to (UTC start, length): a new price interval is
+ * decided at once, and the decider sees market_t (the replayed time) instead of the wall. */
+wm_status wm_ctl_tick_market(wm_ctl *c, double now, double price_usd_per_mwh, bool price_fresh, double market_t,
+                             double interval_h);
 
 /* Read-only views for the API/metrics (valid until the next tick). */
 size_t wm_ctl_count(const wm_ctl *c);
 const wm_ctl_miner *wm_ctl_miner_at(const wm_ctl *c, size_t i);
 const wm_site_sample *wm_ctl_site(const wm_ctl *c);
 const wm_decide_out *wm_ctl_decision(const wm_ctl *c);
+/* Fleets: count, name, and the miners running now (mining or being resumed, not being stopped). */
+size_t wm_ctl_fleets(const wm_ctl *c);
+const char *wm_ctl_fleet_name(const wm_ctl *c, size_t f);
+long wm_ctl_fleet_running(const wm_ctl *c, size_t f);
+long wm_ctl_fleet_miners(const wm_ctl *c, size_t f);
 const wm_ctl_stats *wm_ctl_stats_get(const wm_ctl *c);
 long wm_ctl_alarms(const wm_ctl *c);
 

@@ -36,4 +36,48 @@ wm_status wm_prices_parse(const char *buf, size_t len, const char *name, const w
 wm_status wm_prices_load(const char *path, const wm_prices_req *req, wm_prices **out, wm_err *err);
 void wm_prices_free(wm_prices *p);
 
+/* ---- live price feed for `wattmux serve` (prices_feed.c) ----
+ * A price source read once per controller tick: a CSV replayed on an accelerated clock (read
+ * with wm_prices_load, so the daemon sees exactly the intervals `wattmux dispatch` sees), or an
+ * HTTP source: a JSON object {"price_usd_per_mwh": x, "t": unix s}, or ERCOT's Public API report
+ * NP6-905-CD (/np6-905-cd/spp_node_zone_hub, "Settlement Point Prices at Resource Nodes, Hubs and
+ * Load Zones": fields[] naming the columns, data[] rows; docs/control.md). Invariants: a read never
+ * fails and never blocks longer than the timeout; stale, malformed, oversized or missing data
+ * gives fresh == false with the reason, never a guessed price; responses are capped at
+ * WM_PRICES_FEED_MAX_BYTES. */
+#define WM_PRICES_FEED_MAX_BYTES (4 * 1024 * 1024)
+typedef enum wm_prices_feed_format { WM_PRICES_FEED_JSON = 0, WM_PRICES_FEED_ERCOT } wm_prices_feed_format;
+
+typedef struct wm_prices_feed_cfg {
+    const char *csv;           /* replay: file, column (settlement point), tz of generic files */
+    const char *column;
+    wm_tz tz;
+    double speed;              /* simulated seconds per wall second */
+    int64_t start;             /* replay start (UTC s); 0 = first interval */
+    const char *url;           /* HTTP source */
+    wm_prices_feed_format format;
+    const char *settlement_point; /* ercot: e.g. LZ_WEST */
+    const char *headers_file;  /* lines "Name: value" added to each request; NULL = none */
+    double stale_s;            /* HTTP: a price whose interval started longer ago is stale */
+    double timeout_s;          /* HTTP request timeout (0 = 2 s) */
+} wm_prices_feed_cfg;
+
+typedef struct wm_prices_reading {
+    double price_usd_per_mwh;  /* NaN when unknown */
+    double t;                  /* UTC start of the price's interval (replay: simulated time) */
+    double interval_h;         /* length of that interval */
+    bool fresh;
+    char why[160];             /* why not fresh */
+} wm_prices_reading;
+
+typedef struct wm_prices_feed wm_prices_feed;
+/* now = wall-clock time the replay starts at. */
+wm_status wm_prices_feed_new(const wm_prices_feed_cfg *cfg, double now, wm_prices_feed **out, wm_err *err);
+void wm_prices_feed_free(wm_prices_feed *f);
+void wm_prices_feed_read(wm_prices_feed *f, double now, wm_prices_reading *r);
+/* Parse one HTTP response body (pure): the latest price of settlement_point (ercot) or the
+ * object's price (json). Errors say what was expected. */
+wm_status wm_prices_feed_parse(wm_prices_feed_format fmt, const char *body, size_t len, const char *settlement_point,
+                               wm_prices_reading *r, wm_err *err);
+
 #endif

@@ -166,6 +166,7 @@ static const wm_site_field root_fields[] = {
     {"contract", WM_SK_MAP, "", 0, 0, 0, true, 0, 0, &contract_schema, NULL, "the power contract"},
     {"plan", WM_SK_KV, "", 0, 0, 0, false, offsetof(wm_site, plan), offsetof(wm_site, nplan), NULL, NULL,
      "options of `wattmux plan` by their JSON keys (wattmux plan --help); nested maps are flattened"},
+    MAPF("serve", wm_site_serve_schema, "live operation: wattmux serve (site_serve.h, docs/control.md)"),
     END};
 #undef REC
 const wm_site_schema wm_site_schema_root = {"root", 0, 0, root_fields};
@@ -378,8 +379,14 @@ static wm_status walk_field(ctx *c, const wm_site_field *f, struct fy_node *k, s
     }
     case WM_SK_STR: {
         char *dst = rec + f->offset;
-        if (!v || ty != FYNT_SCALAR || !scalar(v, dst, WM_SITE_NAME) || !dst[0])
-            return fail_at(c, v, kl, kc, WM_EPARSE, "%s: expected a non-empty text of at most 63 bytes%s", f->key, NULL);
+        size_t cap = f->max > 0 ? (size_t)f->max : WM_SITE_NAME;
+        if (!v || ty != FYNT_SCALAR || !scalar(v, dst, cap) || !dst[0]) {
+            char m[96];
+            snprintf(m, sizeof m, "%s: expected a non-empty text of at most %zu bytes", f->key, cap - 1);
+            return fail_at(c, v, kl, kc, WM_EPARSE, "%s%s", m, NULL);
+        }
+        if (f->count_offset)
+            node_pos(v, (long *)(rec + f->count_offset), (long *)(rec + f->count_offset) + 1);
         return WM_OK;
     }
     case WM_SK_ENUM: {
@@ -615,7 +622,7 @@ static wm_status resolve(ctx *c)
                 return wm_err_set(err, WM_EINVAL, src, 0, 0, "tou period %zu: start_hour equals end_hour", i + 1);
     }
     (void)total;
-    return WM_OK;
+    return wm_site_serve_resolve(s, err);
 }
 
 /* ------------------------------------------------------------------ entry points ---- */

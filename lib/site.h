@@ -15,6 +15,7 @@
 #include "asic.h"
 #include "dispatch.h"
 #include "param.h"
+#include "site_serve.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -125,6 +126,8 @@ typedef struct wm_site {
     size_t nplan;
     /* derived */
     double hashprice_used_usd_per_ph_day;
+    /* live operation (site_serve.h) */
+    wm_site_serve serve;
 } wm_site;
 
 /* ---- the schema table ---- */
@@ -145,7 +148,8 @@ typedef struct wm_site_field {
     double def, min, max;       /* NUM: def NAN = required */
     bool required;              /* STR/TIME/MAP/LIST: must be present */
     size_t offset;              /* into the record */
-    size_t count_offset;        /* LIST/CURVE/TIMES: size_t count */
+    size_t count_offset;        /* LIST/CURVE/TIMES: size_t count; STR: long[2] for the value's
+                                 * line and column (0 = not kept); STR capacity: max (0 = 64) */
     const wm_site_schema *sub;  /* MAP/LIST */
     const char *const *choices; /* ENUM: NULL-terminated names, stored as int index */
     const char *help;
@@ -159,6 +163,9 @@ struct wm_site_schema {
 };
 
 extern const wm_site_schema wm_site_schema_root;
+/* The serve: section (site_serve.c) and its checks against the loaded site. */
+extern const wm_site_schema wm_site_serve_schema;
+wm_status wm_site_serve_resolve(wm_site *s, wm_err *err);
 
 /* Load (path "-" = stdin) or parse a buffer. */
 wm_status wm_site_load(const char *path, wm_site *out, wm_err *err);

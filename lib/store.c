@@ -24,7 +24,7 @@ static const char *schema =
     " fail TEXT, hashrate_th_s REAL, power_w REAL, power_source TEXT, temp_c REAL, fan_rpm REAL, state TEXT);"
     "CREATE INDEX IF NOT EXISTS telemetry_t ON telemetry(t);"
     "CREATE TABLE IF NOT EXISTS decisions(id INTEGER PRIMARY KEY, t REAL NOT NULL, price_usd_per_mwh REAL,"
-    " breakeven_usd_per_mwh REAL, target_mining_w REAL, mode TEXT, reason TEXT);"
+    " breakeven_usd_per_mwh REAL, target_mining_w REAL, mode TEXT, reason TEXT, detail TEXT);"
     "CREATE TABLE IF NOT EXISTS commands(id INTEGER PRIMARY KEY, t_created REAL NOT NULL, decision_id INTEGER,"
     " miner TEXT NOT NULL, verb TEXT NOT NULL, state TEXT NOT NULL, t_updated REAL, attempts INTEGER DEFAULT 0,"
     " detail TEXT);"
@@ -34,7 +34,7 @@ static const char *schema =
 static const char *sql[S__N] = {
     "INSERT INTO site VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO telemetry VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO decisions(t,price_usd_per_mwh,breakeven_usd_per_mwh,target_mining_w,mode,reason) VALUES(?,?,?,?,?,?)",
+    "INSERT INTO decisions(t,price_usd_per_mwh,breakeven_usd_per_mwh,target_mining_w,mode,reason,detail) VALUES(?,?,?,?,?,?,?)",
     "INSERT INTO commands(t_created,decision_id,miner,verb,state,t_updated) VALUES(?,?,?,?,'pending',?)",
     "UPDATE commands SET state=?, t_updated=?, detail=?, attempts=attempts+(?='sent') WHERE id=?",
     "INSERT INTO alarms(t,kind,miner,msg) VALUES(?,?,?,?)",
@@ -69,6 +69,8 @@ wm_status wm_store_open(const char *path, wm_store **out, wm_err *err)
         wm_store_free(s);
         return st;
     }
+    /* databases created before decisions.detail: add the column (an error means it exists) */
+    sqlite3_exec(s->db, "ALTER TABLE decisions ADD COLUMN detail TEXT", NULL, NULL, NULL);
     for (int i = 0; i < S__N; i++)
         if (sqlite3_prepare_v2(s->db, sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
             wm_status st = dberr(s, err, "prepare");
@@ -168,7 +170,7 @@ wm_status wm_store_telemetry(wm_store *s, double t, const char *miner, wm_miner_
 }
 
 wm_status wm_store_decision(wm_store *s, double t, double price, double breakeven, double target_mining_w,
-                            const char *mode, const char *reason, int64_t *id)
+                            const char *mode, const char *reason, const char *detail_json, int64_t *id)
 {
     sqlite3_stmt *st = s->st[S_DEC];
     bind_num(st, 1, t);
@@ -177,6 +179,7 @@ wm_status wm_store_decision(wm_store *s, double t, double price, double breakeve
     bind_num(st, 4, target_mining_w);
     bind_text(st, 5, mode);
     bind_text(st, 6, reason);
+    bind_text(st, 7, detail_json);
     wm_status r = step(s, S_DEC);
     if (id)
         *id = sqlite3_last_insert_rowid(s->db);

@@ -1,5 +1,6 @@
 /* store.h - the daemon's history in SQLite (WAL): site samples, per-miner telemetry,
- * decisions, the command audit log and alarms. Invariants: a command row is committed (state
+ * decisions (with the decider's inputs and per-fleet targets as a JSON detail), the command
+ * audit log and alarms. Invariants: a command row is committed (state
  * "pending") before the command is sent, and every later state change is its own commit, so
  * after a kill -9 the log shows what was in flight; telemetry a miner did not report is
  * stored as NULL, never 0; synchronous=FULL so a committed record survives a crash of the
@@ -38,7 +39,8 @@ wm_status wm_store_site(wm_store *s, const wm_site_sample *x);
 wm_status wm_store_telemetry(wm_store *s, double t, const char *miner, wm_miner_fw fw, const wm_miner_op *op,
                              double power_w, const char *power_source);
 wm_status wm_store_decision(wm_store *s, double t, double price_usd_per_mwh, double breakeven_usd_per_mwh,
-                            double target_mining_w, const char *mode, const char *reason, int64_t *id);
+                            double target_mining_w, const char *mode, const char *reason, const char *detail_json,
+                            int64_t *id);
 
 /* Commands: pending -> sent -> acked -> confirmed | failed | alarmed (unsupported ends in
  * "unsupported"). */

@@ -1,7 +1,8 @@
 /* test_ctl.c - the controller against wattmux-emu: the break-even decider, a custom decider
  * through the interface, safe mode on a stale price (curtail, confirmed by measured power;
  * or hold), safe mode on lost telemetry (unknown power never counted as 0 W), and a wake
- * limited by the cap with miners not yet seen mining counted at the worst-case nameplate. */
+ * limited by the cap with miners not yet seen mining counted at the worst-case nameplate; per-fleet
+ * targets (the dispatch decider's output) followed exactly, within the decider's miner cap. */
 #include "wmtest.h"
 #include "wmemu.h"
 #include "ctl.h"
@@ -229,6 +230,75 @@ static void test_wake_under_cap(void **s)
     rig_down(&r);
 }
 
+/* Per-fleet targets (the dispatch decider's output): 2 fleets of 10 mining miners; the decider
+ * asks for 3 of fleet 0 and none of fleet 1, then all of fleet 1 with a miner cap that leaves
+ * no room: targets are followed exactly, and never beyond the decider's cap. */
+typedef struct fleet_spy {
+    long want[2];
+    double cap_w;
+} fleet_spy;
+static wm_status fleet_decide(void *ctx, const wm_decide_in *in, wm_decide_out *out)
+{
+    const fleet_spy *fs = ctx;
+    memset(out, 0, sizeof *out);
+    assert_int_equal(in->nfleets, 2);
+    assert_int_equal(in->fleet_miners[0], 10);
+    assert_int_equal(in->fleet_miners[1], 10);
+    out->per_fleet = true;
+    out->mine = fs->want[0] + fs->want[1] > 0;
+    out->fleet[0].target_miners = fs->want[0];
+    out->fleet[1].target_miners = fs->want[1];
+    out->cap_w = fs->cap_w;
+    snprintf(out->mode, sizeof out->mode, "mine");
+    snprintf(out->detail, sizeof out->detail, "{\"decider\":\"spy\"}");
+    return WM_OK;
+}
+
+static long running_in(rig *r, int fleet)
+{
+    long n = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const wm_ctl_miner *m = wm_ctl_miner_at(r->ctl, i);
+        n += m->fleet == fleet && isfinite(m->power_w) && m->power_w > 100;
+    }
+    return n;
+}
+
+static void test_fleet_targets(void **s)
+{
+    (void)s;
+    wm_ctl_cfg cfg;
+    cfg_fast(&cfg);
+    fleet_spy fs = {{3, 0}, 0};
+    rig r;
+    rig_up(&r, "127.11.4.1-127.11.4.20", "mining", &cfg, (wm_decider){fleet_decide, &fs});
+    int fleet[20];
+    for (int i = 0; i < 20; i++)
+        fleet[i] = i < 10 ? 0 : 1;
+    const char *names[] = {"a", "b"};
+    assert_int_equal(wm_ctl_set_fleets(r.ctl, fleet, 2, names), WM_OK);
+    tick_for(&r, 4, 50, true);
+    assert_int_equal(running_in(&r, 0), 3);
+    assert_int_equal(running_in(&r, 1), 0);
+    assert_int_equal(wm_ctl_fleet_running(r.ctl, 0), 3);
+    assert_string_equal(wm_ctl_fleet_name(r.ctl, 1), "b");
+    /* every stop was confirmed by measured power */
+    json_t *rows;
+    assert_int_equal(wm_store_query(r.store, "commands", 0, 1000, &rows), WM_OK);
+    assert_int_equal(json_array_size(rows), 17);
+    json_decref(rows);
+    assert_int_equal(wm_store_query(r.store, "decisions", 0, 1, &rows), WM_OK);
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(rows, 0), "detail")), "\"target_miners\":3"));
+    json_decref(rows);
+    /* fleet 1 wanted in full, but the decider's miner cap leaves room for nothing */
+    fs.want[1] = 10;
+    fs.cap_w = -1;
+    tick_for(&r, 2.5, 50, true);
+    assert_int_equal(running_in(&r, 1), 0);
+    assert_int_equal(running_in(&r, 0), 0); /* over that cap: the running ones are stopped too */
+    rig_down(&r);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -240,6 +310,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_safe_hold),
         cmocka_unit_test(test_lost_telemetry),
         cmocka_unit_test(test_wake_under_cap),
+        cmocka_unit_test(test_fleet_targets),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

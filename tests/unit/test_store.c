@@ -62,7 +62,7 @@ static void test_basic(void **s)
     json_decref(rows);
     /* command lifecycle */
     int64_t dec, id1, id2;
-    assert_int_equal(wm_store_decision(st, 1700000000, 42.0, 55.0, 1e6, "mine", "price below break-even", &dec), WM_OK);
+    assert_int_equal(wm_store_decision(st, 1700000000, 42.0, 55.0, 1e6, "mine", "price below break-even", "{\"targets\":[]}", &dec), WM_OK);
     assert_int_equal(wm_store_command_new(st, 1700000001, dec, "127.0.0.1:4028", WM_VERB_STOP, &id1), WM_OK);
     assert_int_equal(wm_store_command_new(st, 1700000001, dec, "127.0.0.2:4028", WM_VERB_STOP, &id2), WM_OK);
     assert_int_equal(wm_store_command_state(st, id1, 1700000002, "sent", NULL), WM_OK);
