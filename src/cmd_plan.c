@@ -581,6 +581,44 @@ int cmd_plan(int argc, char **argv)
     cli_str(&o, "price_model", "BTC price model",
             boot_text[0] ? boot_text : "jump-diffusion (Merton), calibrated");
     print_strategies(&o, "strategies", &s, out);
+    if (own_ai) {
+        /* the bridge to `wattmux ai compare` (one year at start prices, straight-line
+         * depreciation) from the planner's view (capex at t = 0, lead time, prices that fall
+         * with the scenario's trend and shocks, discounting) */
+        static const cli_col ac[] = {
+            {"use", "own AI use", 8, -1},
+            {"margin_start_usd_per_mw_year", "margin at start prices $/MW-yr", 30, 0},
+            {"depreciation_usd_per_mw_year", "depreciation $/MW-yr", 21, 0},
+            {"capex_usd_per_mw", "capex $/MW", 12, 0},
+            {"price_change_per_year", "expected price log-change/yr", 28, 3},
+        };
+        cli_section(&o, "own_ai_bridge", "own AI per facility MW: the first year at start prices (as `wattmux ai compare`)");
+        cli_table_begin(&o, "uses", ac, 5);
+        wm_scenario_day day0;
+        memset(&day0, 0, sizeof day0);
+        day0.power_usd_per_mwh = scn.power0_usd_per_mwh;
+        day0.gpu_usd_per_gpu_hour = scn.gpu0_usd_per_gpu_hour;
+        day0.tokens_usd_per_mtok = scn.tokens0_usd_per_mtok;
+        for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++) {
+            if (!s.use[u])
+                continue;
+            bool tok = u == WM_USE_TOKENS;
+            json_t *row = json_object();
+            json_object_set_new(row, "use", json_string(wm_plan_use_name((wm_plan_use)u)));
+            json_object_set_new(row, "margin_start_usd_per_mw_year", json_real(365.0 * own_ai_margin(&aic, (wm_plan_use)u, &day0)));
+            json_object_set_new(row, "depreciation_usd_per_mw_year",
+                                json_real(s.own_ai_capex_usd_per_mw / aic.ai.fleet.life_years));
+            json_object_set_new(row, "capex_usd_per_mw", json_real(s.own_ai_capex_usd_per_mw));
+            json_object_set_new(row, "price_change_per_year",
+                                json_real((tok ? scn.tokens_trend_per_year : scn.gpu_trend_per_year) +
+                                          scn.ai_shock_per_year * (tok ? scn.tokens_shock_log : scn.gpu_shock_log)));
+            cli_table_row(&o, row);
+        }
+        cli_table_end(&o);
+        cli_note(&o, "the planner pays the capex at t = 0, earns nothing in the lead time and then follows the "
+                     "simulated prices; the GPUs are not replaced within the horizon");
+        cli_section(&o, NULL, NULL);
+    }
     cli_section(&o, "fleet", "mining fleet policy (stay-mining MW, over paths)");
     cli_str(&o, "policy", "policy",
             s.fleet_policy ? "quarterly: sell when the trailing half-year misses the fixed opex; replace when it pays"
