@@ -7,7 +7,12 @@
  * Methods (docs/model-mc.md): exp by Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, and a
  * degree-13 Taylor polynomial of e^r; 2^k built in the exponent field. log by splitting
  * x = 2^e m, m in [sqrt(1/2), sqrt(2)), and ln m = 2 atanh(s), s = (m-1)/(m+1), odd series
- * to s^23. */
+ * to s^23.
+ * Float versions for the random-draw pipeline (Box-Muller normals, rng.h): wm_flogf (same
+ * method, series to s^9, |relative error| < 3e-7 for x in [2^-24, 1]) and wm_fsincos_q
+ * (sin and cos of a quarter-turn-reduced angle, Taylor to a^9 / a^8 on |a| <= pi/4, absolute
+ * error < 2e-7). Float and double code alike: no FMA contraction (ISO C mode), so every
+ * target_clones variant gives the same bits. */
 #ifndef WM_FMATH_H
 #define WM_FMATH_H
 
@@ -81,6 +86,75 @@ static inline double wm_flog(double x)
     p = p * z + 1.0 / 3.0;
     double lm = 2.0 * s + 2.0 * s * z * p;
     return e * ln2_hi + (lm + e * ln2_lo);
+}
+
+static inline float wm_fm_from_bitsf(uint32_t u)
+{
+    float d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+static inline uint32_t wm_fm_bitsf(float d)
+{
+    uint32_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* ln x for a positive normal float. */
+static inline float wm_flogf(float x)
+{
+    const float ln2_hi = 0.693145751953125f, ln2_lo = 1.42860676533018691e-06f;
+    uint32_t u = wm_fm_bitsf(x);
+    float e = (float)((int32_t)(u >> 23) - 127);
+    float m = wm_fm_from_bitsf((u & 0x007fffffu) | 0x3f800000u); /* [1, 2) */
+    int big = m > 1.41421356f;
+    m = m * (big ? 0.5f : 1.0f);
+    e = e + (big ? 1.0f : 0.0f);
+    float s = (m - 1.0f) / (m + 1.0f), z = s * s;
+    float p = 1.0f / 9.0f;
+    p = p * z + 1.0f / 7.0f;
+    p = p * z + 1.0f / 5.0f;
+    p = p * z + 1.0f / 3.0f;
+    float lm = 2.0f * s + 2.0f * s * z * p;
+    return e * ln2_hi + (lm + e * ln2_lo);
+}
+
+/* sqrt x for x in [0, 2^126] by three Newton steps on 1/sqrt x from the exponent-halving
+ * first guess (|relative error| < 4e-7): plain arithmetic, so it vectorises where a libm
+ * sqrtf call (which may set errno) does not, and every clone gives the same bits. */
+static inline float wm_fsqrtf(float x)
+{
+    float y = wm_fm_from_bitsf(0x5f375a86u - (wm_fm_bitsf(x) >> 1));
+    float h = 0.5f * x;
+    y = y * (1.5f - h * y * y);
+    y = y * (1.5f - h * y * y);
+    y = y * (1.5f - h * y * y);
+    return x * y;
+}
+
+/* cos and sin of the angle 2 pi k / 2^24 for an integer k in [0, 2^24): quadrant
+ * q = round(4 k / 2^24), a = 2 pi k / 2^24 - q pi/2 in [-pi/4, pi/4) computed exactly from k's
+ * bits, Taylor polynomials of cos a and sin a, then rotated by q quarter turns. */
+static inline void wm_fsincos_q(uint32_t k, float *c_out, float *s_out)
+{
+    uint32_t kk = k + (1u << 21);
+    uint32_t q = kk >> 22;                                    /* 0..4 */
+    float a = (float)((int32_t)(kk & 0x3fffffu) - (1 << 21)) * (float)(1.5707963267948966 / 4194304.0);
+    float z = a * a;
+    float c = 1.0f / 40320.0f;
+    c = c * z - 1.0f / 720.0f;
+    c = c * z + 1.0f / 24.0f;
+    c = c * z - 0.5f;
+    c = c * z + 1.0f;
+    float s = 1.0f / 362880.0f;
+    s = s * z - 1.0f / 5040.0f;
+    s = s * z + 1.0f / 120.0f;
+    s = s * z - 1.0f / 6.0f;
+    s = s * z * a + a;
+    float cc = (q & 1u) ? s : c, ss = (q & 1u) ? c : s;
+    *c_out = cc * (((q + 1u) & 2u) ? -1.0f : 1.0f);
+    *s_out = ss * ((q & 2u) ? -1.0f : 1.0f);
 }
 
 #endif

@@ -5,12 +5,14 @@
  * which order paths are run: that is what makes results bit-identical for any thread count.
  * Invariants: a wm_rng is a plain value (no allocation, no global state except the ziggurat
  * tables, built once and read-only); every draw is a pure function of (key, counter position).
- * Uniforms are in the open interval (0, 1); normals come from a 256-layer ziggurat (Marsaglia and
- * Tsang 2000). Formulas and sources: docs/model-mc.md. */
+ * Uniforms are in the open interval (0, 1); scalar normals come from a 256-layer ziggurat
+ * (Marsaglia and Tsang 2000), lane normals from Box-Muller in float (below). Formulas and sources: docs/model-mc.md. */
 #ifndef WM_RNG_H
 #define WM_RNG_H
 
 #include "wattmux.h"
+
+#include "fmath.h"
 
 #include <stdint.h>
 
@@ -74,56 +76,77 @@ double wm_rng_gamma(wm_rng *r, double a);
  * (documented approximation, used only for counts of rare events). */
 uint32_t wm_rng_poisson(wm_rng *r, double lambda);
 
-/* ---- lock-step lanes: WM_LANES paths drawn side by side (SIMD) ----
- * Lane l is path first_path + l; its words are exactly the words of the scalar stream
- * (seed, first_path + l, stream), so a lane's numbers never depend on the other lanes. Every
- * lane consumes one word per call; when a normal's first word is rejected by the ziggurat, that
- * lane continues on its own auxiliary stream (stream id + WM_STREAM_AUX), keeping the lanes in
- * step. Invariant: pos is shared by all lanes. */
-#define WM_LANES 8
-#define WM_LANE_WORDS 16 /* 4 Philox blocks per refill */
-#define WM_STREAM_AUX 0x40000000u
-typedef struct wm_rng_lanes {
-    uint32_t key[2];
-    uint32_t stream;
-    uint32_t block;      /* next Philox block index */
-    unsigned pos;        /* next word of buf; WM_LANE_WORDS = empty */
-    uint32_t path_lo[WM_LANES], path_hi[WM_LANES];
-    uint32_t buf[WM_LANE_WORDS][WM_LANES];
-    wm_rng aux[WM_LANES];
-} wm_rng_lanes;
-void wm_rng_lanes_init(wm_rng_lanes *r, uint64_t seed, uint64_t first_path, uint32_t stream);
-void wm_rng_lanes_refill(wm_rng_lanes *r);
-/* Next word of every lane. */
-static inline const uint32_t *wm_rng_lanes_u32(wm_rng_lanes *r)
+/* ---- lanes: WM_LANES paths drawn side by side (SIMD) ----
+ * Lane l is path first_path + l. wm_rng_philox_lanes computes, for every lane at once, the
+ * Philox4x32-10 block at counter (block, stream, path low, path high): exactly the words the
+ * scalar stream (seed, path, stream) holds at positions 4 block .. 4 block + 3 (same rounds and
+ * key schedule as Random123's philox4x32), so a lane never depends on its neighbours.
+ * wm_rng_box_muller_n turns one block into four standard normals (float): the
+ * pairs (w0, w1) and (w2, w3) give z = R cos(theta), R sin(theta) with R = sqrt(-2 ln U),
+ * U = (w0 >> 8 + 1) 2^-24 in (0, 1], theta = 2 pi (w1 >> 8) 2^-24 (Box and Muller 1958): 24-bit
+ * uniforms, so |z| <= sqrt(48 ln 2) = 5.77 (P(|z| > 5.77) = 8e-9 for the exact normal). */
+#define WM_LANES 16
+/* n Philox4x32-10 blocks at once: block i at counter (c0[i], c1[i], c2[i], c3[i]) under key,
+ * word j to oj[i]. The ten rounds run on one counter in registers (64-bit lanes holding 32-bit
+ * words, so the 32x32->64 products are single SIMD multiplies); the loop over i vectorises,
+ * best with n a multiple of 8 known at compile time. */
+static inline void wm_rng_philox_n(const uint32_t key[2], unsigned n, const uint32_t *c0, const uint32_t *c1,
+                                   const uint32_t *c2, const uint32_t *c3, uint32_t *o0, uint32_t *o1,
+                                   uint32_t *o2, uint32_t *o3)
 {
-    if (r->pos >= WM_LANE_WORDS)
-        wm_rng_lanes_refill(r);
-    return r->buf[r->pos++];
-}
-/* One standard normal per lane. */
-void wm_rng_lanes_normal(wm_rng_lanes *r, double out[WM_LANES]);
-/* The same, inlinable into a caller's SIMD loop: the ziggurat's fast path here, rejected lanes
- * finished by wm_rng_lanes_normal_fix (identical numbers to wm_rng_lanes_normal). */
-extern const double *const wm_rng_zig_x;   /* 257 layer edges, read-only after the first init */
-void wm_rng_lanes_normal_fix(wm_rng_lanes *r, const uint32_t *u, double out[WM_LANES]);
-static inline void wm_rng_lanes_normal_inline(wm_rng_lanes *r, double out[WM_LANES])
-{
-    const uint32_t *u = wm_rng_lanes_u32(r);
-    const double *zx = wm_rng_zig_x;
-    int bad = 0;
-    for (unsigned l = 0; l < WM_LANES; l++) {
-        unsigned i = u[l] & 0xffu;
-        double sign = (u[l] & 0x100u) ? -1.0 : 1.0;
-        double x = ((double)(u[l] >> 9) + 0.5) * (1.0 / 8388608.0) * zx[i];
-        out[l] = sign * x;
-        bad |= !(x < zx[i + 1]);
+    uint64_t ka[10], kb[10];
+    for (uint32_t r = 0; r < 10; r++) {
+        ka[r] = (uint32_t)(key[0] + r * 0x9E3779B9u);
+        kb[r] = (uint32_t)(key[1] + r * 0xBB67AE85u);
     }
-    if (bad)
-        wm_rng_lanes_normal_fix(r, u, out);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t a0 = c0[i], a1 = c1[i], a2 = c2[i], a3 = c3[i];
+        for (int r = 0; r < 10; r++) {
+            uint64_t p0 = 0xD2511F53u * (a0 & 0xffffffffu);
+            uint64_t p1 = 0xCD9E8D57u * (a2 & 0xffffffffu);
+            uint64_t n0 = (p1 >> 32) ^ a1 ^ ka[r];
+            uint64_t n2 = (p0 >> 32) ^ a3 ^ kb[r];
+            a1 = p1 & 0xffffffffu;
+            a3 = p0 & 0xffffffffu;
+            a0 = n0;
+            a2 = n2;
+        }
+        o0[i] = (uint32_t)a0;
+        o1[i] = (uint32_t)a1;
+        o2[i] = (uint32_t)a2;
+        o3[i] = (uint32_t)a3;
+    }
 }
-/* Uniform integer in [0, n) per lane by multiply-shift (bias below n / 2^32). */
-void wm_rng_lanes_below(wm_rng_lanes *r, uint32_t n, uint32_t out[WM_LANES]);
+/* The block at counter (block, stream, path) for every lane: out[j][l] = word j of lane l. */
+static inline void wm_rng_philox_lanes(const uint32_t key[2], uint32_t block, uint32_t stream,
+                                       const uint32_t *path_lo, const uint32_t *path_hi,
+                                       uint32_t out[4][WM_LANES])
+{
+    uint32_t b[WM_LANES], st[WM_LANES];
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        b[l] = block;
+        st[l] = stream;
+    }
+    wm_rng_philox_n(key, WM_LANES, b, st, path_lo, path_hi, out[0], out[1], out[2], out[3]);
+}
+/* Four normals per block (n blocks, words w0..w3): (w0, w1) -> z0, z1 and (w2, w3) -> z2, z3. */
+static inline void wm_rng_box_muller_n(unsigned n, const uint32_t *const w[4], float *const z[4])
+{
+    for (unsigned h = 0; h < 4; h += 2)
+        for (unsigned i = 0; i < n; i++) {
+            float u = (float)(int32_t)((w[h][i] >> 8) + 1u) * (1.0f / 16777216.0f);
+            float r = wm_fsqrtf(-2.0f * wm_flogf(u));
+            float c, s;
+            wm_fsincos_q(w[h + 1][i] >> 8, &c, &s);
+            z[h][i] = r * c;
+            z[h + 1][i] = r * s;
+        }
+}
+/* Uniform integer in [0, n) from a word by multiply-shift (bias below n / 2^32). */
+static inline uint32_t wm_rng_word_below(uint32_t w, uint32_t n)
+{
+    return (uint32_t)(((uint64_t)w * n) >> 32);
+}
 
 /* One raw Philox4x32-10 block (for known-answer tests and other modules). */
 void wm_rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);

@@ -1,6 +1,11 @@
 /* scenario.c - the daily market models (see scenario.h; formulas in docs/model-mc.md).
  * Random events that are rare (price jumps, fee and power spikes, AI shocks, tenant defaults)
  * are drawn as exponential waiting times, one draw per event, never one per day. */
+/* The whole file at O3: the step's loops vectorise, and with one level everywhere the inline
+ * math of fmath.h and rng.h inlines into the target_clones step. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
 #include "scenario.h"
 
 #include "btc.h"
@@ -179,17 +184,29 @@ static double next_arrival(wm_rng *r, bool random, double rate_per_day, double f
     return from + wm_rng_exponential(r) / rate_per_day;
 }
 
+/* The earliest pending rare event of any lane (one compare a day instead of one per lane). */
+static void update_next_rare(wm_scenario_state *s)
+{
+    double m = INFINITY;
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        double a = s->next_jump[l] < s->next_fee_spike[l] ? s->next_jump[l] : s->next_fee_spike[l];
+        double b = s->next_power_spike[l] < s->next_ai_shock[l] ? s->next_power_spike[l] : s->next_ai_shock[l];
+        double c = s->next_default[l] < s->relet_at[l] ? s->next_default[l] : s->relet_at[l];
+        a = a < b ? a : b;
+        a = a < c ? a : c;
+        m = m < a ? m : a;
+    }
+    s->next_rare = m;
+}
+
 wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, uint64_t first, bool random,
                                   wm_scenario_state *s)
 {
     wm_status st;
     memset(s, 0, sizeof *s);
     s->random = random;
-    wm_rng_lanes_init(&s->ls_price, seed, first, WM_STREAM_PRICE);
-    wm_rng_lanes_init(&s->ls_fee, seed, first, WM_STREAM_FEES);
-    wm_rng_lanes_init(&s->ls_net, seed, first, WM_STREAM_NETWORK);
-    wm_rng_lanes_init(&s->ls_power, seed, first, WM_STREAM_POWER);
-    wm_rng_lanes_init(&s->ls_ai, seed, first, WM_STREAM_AI);
+    s->key[0] = (uint32_t)seed;
+    s->key[1] = (uint32_t)(seed >> 32);
 
     /* network: bits from the difficulty, as the chain holds it (compact truncation) */
     wm_u256 target;
@@ -213,6 +230,8 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
     double dev0 = log(h0) - (p->hash_level + p->hash_elasticity * ema0 + p->hash_trend_per_year * years0);
     for (unsigned l = 0; l < WM_LANES; l++) {
         uint64_t path = first + l;
+        s->path_lo[l] = (uint32_t)path;
+        s->path_hi[l] = (uint32_t)(path >> 32);
         wm_rng_init(&s->rng_jump[l], seed, path, WM_STREAM_PRICE_JUMP);
         wm_rng_init(&s->rng_fee_spike[l], seed, path, WM_STREAM_FEE_SPIKE);
         wm_rng_init(&s->rng_power_spike[l], seed, path, WM_STREAM_POWER_SPIKE);
@@ -221,6 +240,8 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
         s->bits[l] = bits;
         s->difficulty[l] = diff;
         s->hd_h_s[l] = hd;
+        s->blk_per_h[l] = 144.0 / hd;
+        s->hp_per_btc[l] = HP_K / diff;
         s->hash_h_s[l] = h0;
         s->c[l] = (double)next_h;
         s->next_retarget[l] = next_h - in_period + WM_RETARGET_INTERVAL;
@@ -260,6 +281,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
     s->log_fee_cap = log(p->fee_cap_btc_per_block);
     s->log_power_level = log(p->power_level_usd_per_mwh);
     s->next_month_day = 0;
+    update_next_rare(s);
     return WM_OK;
 }
 
@@ -269,17 +291,60 @@ wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t
     return wm_scenario_start_lanes(p, seed, path, random, s);
 }
 
+bool wm_scenario_fast_retarget(uint32_t bits, int64_t first_time, int64_t last_time, uint32_t *new_bits)
+{
+    int64_t span = last_time - first_time;
+    span = span < WM_TARGET_TIMESPAN_S / 4 ? WM_TARGET_TIMESPAN_S / 4 : span;
+    span = span > WM_TARGET_TIMESPAN_S * 4 ? WM_TARGET_TIMESPAN_S * 4 : span;
+    uint32_t e = bits >> 24, m = bits & 0x007fffffu;
+    if (e < 4 || e > 0x1d || m < 0x8000u || (bits & 0x00800000u) || WM_TARGET_TIMESPAN_S != 256 * 4725)
+        return false;
+    int S = 8 * ((int)e - 3);
+    uint64_t q = (((uint64_t)m * (uint64_t)span) << 16) / 4725u; /* < 2^23 2^23 2^16 = 2^62 */
+#if defined(__GNUC__)
+    int lq = q ? 64 - __builtin_clzll(q) : 0;
+#else
+    int lq = 0;
+    for (uint64_t t = q; t; t >>= 1)
+        lq++;
+#endif
+    int len = lq + S - 24; /* bit length of the new target */
+    if (len > 224)         /* above powLimit = 2^224 - 1 */
+        return false;
+    int size = (len + 7) / 8;
+    int sh = 8 * (size - 3) - S + 24;
+    if (size <= 3 || sh < 0 || sh > 63)
+        return false;
+    uint32_t mant = (uint32_t)(q >> sh);
+    if (mant & 0x00800000u) {
+        mant >>= 8;
+        size++;
+    }
+    *new_bits = ((uint32_t)size << 24) | mant;
+    return true;
+}
+
 /* A retarget or halving reached by lane l at time t (UTC s). */
 static void network_event(wm_scenario_state *s, unsigned l, double t)
 {
     if ((double)s->next_retarget[l] <= s->c[l]) {
         int64_t last = (int64_t)floor(t);
+        uint32_t nb;
         wm_retarget rt;
-        if (wm_btc_retarget(s->bits[l], s->period_first_time[l], last, &rt) == WM_OK) {
+        if (wm_scenario_fast_retarget(s->bits[l], s->period_first_time[l], last, &nb)) {
+            /* wm_btc_difficulty_bits (Core's GetDifficulty: 65535 / mantissa, then x or / 256
+               per byte of exponent below or above 29) with its exact powers of two in one step */
+            s->bits[l] = nb;
+            int e = (int)(nb >> 24);
+            s->difficulty[l] = (double)0x0000ffff / (double)(nb & 0x00ffffffu) *
+                               wm_fm_from_bits((uint64_t)(1023 + 8 * (29 - e)) << 52);
+        } else if (wm_btc_retarget(s->bits[l], s->period_first_time[l], last, &rt) == WM_OK) {
             s->bits[l] = rt.new_bits;
             s->difficulty[l] = rt.new_difficulty;
-            s->hd_h_s[l] = s->difficulty[l] * TWO32 / 600.0;
         }
+        s->hd_h_s[l] = s->difficulty[l] * TWO32 / 600.0;
+        s->blk_per_h[l] = 144.0 / s->hd_h_s[l];
+        s->hp_per_btc[l] = HP_K / s->difficulty[l];
         /* the new period's first block follows one expected block interval later */
         s->period_first_time[l] = last + (int64_t)floor(600.0 * s->hd_h_s[l] / s->hash_h_s[l]);
         s->next_retarget[l] += WM_RETARGET_INTERVAL;
@@ -293,29 +358,32 @@ static void network_event(wm_scenario_state *s, unsigned l, double t)
     s->next_event[l] = (double)(s->next_retarget[l] < s->next_halving[l] ? s->next_retarget[l] : s->next_halving[l]);
 }
 
-/* Lane l's blocks of a day that holds a retarget or halving: walk from event to event. */
+/* Lane l's blocks of a day that holds a retarget or halving: walk from event to event. The
+ * test "an event within the remaining time" is the vector step's (next_event - c < rate). */
 static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, unsigned l, double d1, double fee,
                             double *hp_btc, double *blocks, double *sub_sum)
 {
     double rem = 1.0, hp = 0, nbs = 0, ss = 0;
     const double h = s->hash_h_s[l];
     while (rem > 0) {
-        double rate = 144.0 * h / s->hd_h_s[l];
-        double need = (s->next_event[l] - s->c[l]) / rate;
-        if (need >= rem) {
+        double rate = h * s->blk_per_h[l];
+        double hpd = s->hp_per_btc[l] * (s->subsidy_btc[l] + fee);
+        if (!(s->next_event[l] - s->c[l] < rate * rem)) {
             double nb = rate * rem;
-            hp += rem * HP_K * (s->subsidy_btc[l] + fee) / s->difficulty[l];
+            hp += rem * hpd;
             nbs += nb;
             ss += nb * s->subsidy_btc[l];
             s->c[l] += nb;
             rem = 0;
         } else {
             double nb = s->next_event[l] - s->c[l];
-            hp += need * HP_K * (s->subsidy_btc[l] + fee) / s->difficulty[l];
+            double need = nb / rate;
+            hp += need * hpd;
             nbs += nb;
             ss += nb * s->subsidy_btc[l];
             s->c[l] = s->next_event[l];
             rem -= need;
+            rem = rem < 0 ? 0 : rem;
             network_event(s, l, (double)p->start_time + (d1 - rem) * DAY_S);
         }
     }
@@ -324,25 +392,107 @@ static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, u
     *sub_sum = ss;
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+/* Draws of days day .. day + 3 (day a multiple of 4): one Philox block per model stream and
+ * lane (two for the AI stream: $/GPU-hour, then tokens; two for power: normals, then shapes),
+ * all blocks of the 4 days computed in one vectorised batch. */
+static inline __attribute__((always_inline)) void draw_days(const wm_scenario_params *p, wm_scenario_state *s)
+{
+    enum { W = WM_LANES, NB = WM_SCN_NZ + 1 };
+    const uint32_t q = (uint32_t)(s->day / 4);
+    static const struct {
+        uint32_t stream, step, off;
+    } m[NB] = {{WM_STREAM_PRICE, 1, 0}, {WM_STREAM_FEES, 1, 0}, {WM_STREAM_NETWORK, 1, 0},
+               {WM_STREAM_POWER, 2, 0}, {WM_STREAM_AI, 2, 0},   {WM_STREAM_AI, 2, 1},
+               {WM_STREAM_POWER, 2, 1}}; /* WM_SCN_Z_* order, then the shape words */
+    int shapes = 0;
+    for (int k = 0; k < 12; k++)
+        shapes |= p->shapes_per_month[k] > 0;
+    const bool on[NB] = {p->price_model == WM_PRICE_JUMP_DIFFUSION && p->price_vol_per_year > 0,
+                         p->fee_vol_per_day > 0, p->hash_vol_per_day > 0, p->power_vol_per_day > 0,
+                         p->gpu_vol_per_year > 0, p->tokens_vol_per_year > 0, shapes};
+    uint32_t c0[NB * W], c1[NB * W], c2[NB * W], c3[NB * W], w[4][NB * W];
+    for (unsigned k = 0; k < NB; k++)
+        for (unsigned l = 0; l < W; l++) {
+            c0[k * W + l] = q * m[k].step + m[k].off;
+            c1[k * W + l] = m[k].stream;
+            c2[k * W + l] = s->path_lo[l];
+            c3[k * W + l] = s->path_hi[l];
+        }
+    /* every block is computed (a fixed-size batch vectorises best); unused ones are ignored */
+    wm_rng_philox_n(s->key, NB * W, c0, c1, c2, c3, w[0], w[1], w[2], w[3]);
+    for (unsigned k = 0; k < WM_SCN_NZ; k++)
+        if (on[k]) {
+            const uint32_t *const wk[4] = {w[0] + k * W, w[1] + k * W, w[2] + k * W, w[3] + k * W};
+            float *const zk[4] = {s->z[k][0], s->z[k][1], s->z[k][2], s->z[k][3]};
+            wm_rng_box_muller_n(W, wk, zk);
+        }
+    if (on[WM_SCN_NZ])
+        for (unsigned d = 0; d < 4; d++)
+            memcpy(s->shape_w[d], w[d] + WM_SCN_NZ * W, sizeof s->shape_w[d]);
+}
+
+/* Rare events of the day (d, d1] for every lane: jumps, spikes, shocks, tenant. */
+static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, double d1, double *r)
+{
+    const bool rnd = s->random;
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        while (s->next_jump[l] < d1) {
+            r[l] += p->jump_mean_log + p->jump_sd_log * wm_rng_normal(&s->rng_jump[l]);
+            s->next_jump[l] = next_arrival(&s->rng_jump[l], rnd, p->jump_per_year / YEAR_D, s->next_jump[l]);
+        }
+        while (s->next_fee_spike[l] < d1) {
+            s->log_fee[l] += p->fee_spike_mean_log * wm_rng_exponential(&s->rng_fee_spike[l]);
+            s->next_fee_spike[l] = next_arrival(&s->rng_fee_spike[l], rnd, p->fee_spike_per_year / YEAR_D,
+                                                s->next_fee_spike[l]);
+        }
+        while (s->next_power_spike[l] < d1) {
+            s->log_power[l] += p->power_spike_mean_log * wm_rng_exponential(&s->rng_power_spike[l]);
+            s->next_power_spike[l] = next_arrival(&s->rng_power_spike[l], rnd, p->power_spike_per_year / YEAR_D,
+                                                  s->next_power_spike[l]);
+        }
+        while (s->next_ai_shock[l] < d1) {
+            s->log_gpu[l] += p->gpu_shock_log;
+            s->log_tokens[l] += p->tokens_shock_log;
+            s->next_ai_shock[l] = next_arrival(&s->rng_ai_jump[l], rnd, p->ai_shock_per_year / YEAR_D,
+                                               s->next_ai_shock[l]);
+        }
+        if (s->next_default[l] < d1) {
+            s->relet_at[l] = s->next_default[l] + p->tenant_relet_days;
+            s->next_default[l] = INFINITY;
+        }
+        if (s->relet_at[l] < d1) {
+            s->rent_factor[l] *= p->tenant_relet_rent_factor;
+            s->next_default[l] = next_arrival(&s->rng_tenant[l], rnd, p->tenant_default_per_year / YEAR_D, s->relet_at[l]);
+            s->relet_at[l] = INFINITY;
+        }
+    }
+    update_next_rare(s);
+}
+
+/* One day of every lane. The order of the models within the day is fixed (price, fees,
+ * blocks, hashrate, power, AI, tenant); the rare events of the day are applied where their
+ * model's state is updated, all from their own per-lane streams. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
 void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_state *restrict s,
                             wm_scenario_lanes *restrict o)
 {
     enum { W = WM_LANES };
     const bool rnd = s->random;
+    const int dq = s->day & 3;
     const double d1 = (double)s->day + 1.0;
-    double r[W], z[W], price[W], fee[W], hp[W], nb[W], ss[W], xstar[W];
-    int ev[W];
-    int any;
+    double r[W], price[W], fee[W], hp[W], nb[W], ss[W], lrev[W];
 
-    /* ---- BTC price ---- */
+    if (rnd && dq == 0)
+        draw_days(p, s);
+
+    /* ---- BTC price: the day's log-return ---- */
     if (p->price_model == WM_PRICE_BOOTSTRAP) {
         if (s->boot_left <= 0) {
-            uint32_t idx[W];
+            uint32_t w[4][W];
             if (rnd)
-                wm_rng_lanes_below(&s->ls_price, (uint32_t)(p->boot_n - (size_t)p->boot_block_days + 1), idx);
+                wm_rng_philox_lanes(s->key, 0x80000000u + s->boot_block++, WM_STREAM_PRICE, s->path_lo, s->path_hi, w);
             for (unsigned l = 0; l < W; l++)
-                s->boot_pos[l] = rnd ? idx[l] : 0;
+                s->boot_pos[l] = rnd ? wm_rng_word_below(w[0][l], (uint32_t)(p->boot_n - (size_t)p->boot_block_days + 1)) : 0;
             s->boot_left = p->boot_block_days;
         }
         for (unsigned l = 0; l < W; l++) {
@@ -355,104 +505,86 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         const double vd = p->price_vol_per_year * sqrt(1.0 / YEAR_D);
         for (unsigned l = 0; l < W; l++)
             r[l] = rdet;
-        if (rnd && p->price_vol_per_year > 0) {
-            wm_rng_lanes_normal_inline(&s->ls_price, z);
+        if (rnd && p->price_vol_per_year > 0)
             for (unsigned l = 0; l < W; l++)
-                r[l] += vd * z[l];
-        }
-        any = 0;
-        for (unsigned l = 0; l < W; l++)
-            any |= s->next_jump[l] < d1;
-        if (any)
-            for (unsigned l = 0; l < W; l++)
-                while (s->next_jump[l] < d1) {
-                    r[l] += p->jump_mean_log + p->jump_sd_log * wm_rng_normal(&s->rng_jump[l]);
-                    s->next_jump[l] = next_arrival(&s->rng_jump[l], rnd, p->jump_per_year / YEAR_D, s->next_jump[l]);
-                }
+                r[l] += vd * (double)s->z[WM_SCN_Z_PRICE][dq][l];
     }
+
+    /* ---- fees: mean reversion and noise ---- */
+    for (unsigned l = 0; l < W; l++)
+        s->log_fee[l] += p->fee_revert_per_day * (s->log_fee_level - s->log_fee[l]);
+    if (rnd && p->fee_vol_per_day > 0)
+        for (unsigned l = 0; l < W; l++)
+            s->log_fee[l] += p->fee_vol_per_day * (double)s->z[WM_SCN_Z_FEE][dq][l];
+    /* ---- power level: mean reversion and noise ---- */
+    for (unsigned l = 0; l < W; l++)
+        s->log_power[l] += p->power_revert_per_day * (s->log_power_level - s->log_power[l]);
+    if (rnd && p->power_vol_per_day > 0)
+        for (unsigned l = 0; l < W; l++)
+            s->log_power[l] += p->power_vol_per_day * (double)s->z[WM_SCN_Z_POWER][dq][l];
+    /* ---- AI prices: trend and noise ---- */
+    for (unsigned l = 0; l < W; l++) {
+        s->log_gpu[l] += p->gpu_trend_per_year / YEAR_D;
+        s->log_tokens[l] += p->tokens_trend_per_year / YEAR_D;
+    }
+    if (rnd && p->gpu_vol_per_year > 0) {
+        const double v = p->gpu_vol_per_year * sqrt(1.0 / YEAR_D);
+        for (unsigned l = 0; l < W; l++)
+            s->log_gpu[l] += v * (double)s->z[WM_SCN_Z_GPU][dq][l];
+    }
+    if (rnd && p->tokens_vol_per_year > 0) {
+        const double v = p->tokens_vol_per_year * sqrt(1.0 / YEAR_D);
+        for (unsigned l = 0; l < W; l++)
+            s->log_tokens[l] += v * (double)s->z[WM_SCN_Z_TOKENS][dq][l];
+    }
+
+    /* ---- rare events (jumps, spikes, shocks, tenant), only on days some lane has one ---- */
+    if (s->next_rare < d1)
+        rare_events(p, s, d1, r);
+
     for (unsigned l = 0; l < W; l++) {
         s->log_price[l] += r[l];
         price[l] = wm_fexp(s->log_price[l]);
-    }
-
-    /* ---- fees ---- */
-    for (unsigned l = 0; l < W; l++)
-        s->log_fee[l] += p->fee_revert_per_day * (s->log_fee_level - s->log_fee[l]);
-    if (rnd && p->fee_vol_per_day > 0) {
-        wm_rng_lanes_normal_inline(&s->ls_fee, z);
-        for (unsigned l = 0; l < W; l++)
-            s->log_fee[l] += p->fee_vol_per_day * z[l];
-    }
-    any = 0;
-    for (unsigned l = 0; l < W; l++)
-        any |= s->next_fee_spike[l] < d1;
-    if (any)
-        for (unsigned l = 0; l < W; l++)
-            while (s->next_fee_spike[l] < d1) {
-                s->log_fee[l] += p->fee_spike_mean_log * wm_rng_exponential(&s->rng_fee_spike[l]);
-                s->next_fee_spike[l] = next_arrival(&s->rng_fee_spike[l], rnd, p->fee_spike_per_year / YEAR_D,
-                                                    s->next_fee_spike[l]);
-            }
-    for (unsigned l = 0; l < W; l++) {
         s->log_fee[l] = s->log_fee[l] > s->log_fee_cap ? s->log_fee_cap : s->log_fee[l];
         fee[l] = wm_fexp(s->log_fee[l]);
     }
 
     /* ---- blocks: a day without events in one step, else walk its events ---- */
-    double evd[W];
+    int any = 0, ev[W];
     for (unsigned l = 0; l < W; l++) {
-        double rate = 144.0 * s->hash_h_s[l] / s->hd_h_s[l];
-        double need = (s->next_event[l] - s->c[l]) / rate;
-        evd[l] = need < 1.0 ? 1.0 : 0.0;
-        hp[l] = HP_K * (s->subsidy_btc[l] + fee[l]) / s->difficulty[l];
+        double rate = s->hash_h_s[l] * s->blk_per_h[l];
+        ev[l] = s->next_event[l] - s->c[l] < rate;
+        hp[l] = s->hp_per_btc[l] * (s->subsidy_btc[l] + fee[l]);
         nb[l] = rate;
-        ss[l] = rate * s->subsidy_btc[l];
-        s->c[l] = need < 1.0 ? s->c[l] : s->c[l] + rate;
-    }
-    any = 0;
-    for (unsigned l = 0; l < W; l++) {
-        ev[l] = evd[l] != 0.0;
+        ss[l] = s->subsidy_btc[l];
+        s->c[l] = ev[l] ? s->c[l] : s->c[l] + rate;
         any |= ev[l];
     }
     if (any)
-        for (unsigned l = 0; l < W; l++)
-            if (ev[l])
-                day_with_events(p, s, l, d1, fee[l], &hp[l], &nb[l], &ss[l]);
+        for (unsigned l = 0; l < W; l++) {
+            if (ev[l]) {
+                double sum;
+                day_with_events(p, s, l, d1, fee[l], &hp[l], &nb[l], &sum);
+                ss[l] = nb[l] > 0 ? sum / nb[l] : s->subsidy_btc[l];
+            }
+        }
 
     /* ---- hashrate: equilibrium on lagged revenue plus a mean-reverting deviation ---- */
     const double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
+    const double xs0 = p->hash_level + p->hash_trend_per_year * years, inv_lag = 1.0 / p->hash_lag_days;
+    for (unsigned l = 0; l < W; l++)
+        lrev[l] = s->log_price[l] + wm_flog(144.0 * (s->subsidy_btc[l] + fee[l]));
     for (unsigned l = 0; l < W; l++) {
-        double lrev = s->log_price[l] + wm_flog(144.0 * (s->subsidy_btc[l] + fee[l]));
-        s->rev_ema[l] += (lrev - s->rev_ema[l]) / p->hash_lag_days;
-        xstar[l] = p->hash_level + p->hash_elasticity * s->rev_ema[l] + p->hash_trend_per_year * years;
+        s->rev_ema[l] += (lrev[l] - s->rev_ema[l]) * inv_lag;
         s->hash_dev[l] *= 1.0 - p->hash_adjust_per_day;
     }
-    if (rnd && p->hash_vol_per_day > 0) {
-        wm_rng_lanes_normal_inline(&s->ls_net, z);
+    if (rnd && p->hash_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
-            s->hash_dev[l] += p->hash_vol_per_day * z[l];
-    }
+            s->hash_dev[l] += p->hash_vol_per_day * (double)s->z[WM_SCN_Z_NET][dq][l];
     for (unsigned l = 0; l < W; l++)
-        s->hash_h_s[l] = wm_fexp(xstar[l] + s->hash_dev[l]);
+        s->hash_h_s[l] = wm_fexp(xs0 + p->hash_elasticity * s->rev_ema[l] + s->hash_dev[l]);
 
-    /* ---- power price level and day shape ---- */
-    for (unsigned l = 0; l < W; l++)
-        s->log_power[l] += p->power_revert_per_day * (s->log_power_level - s->log_power[l]);
-    if (rnd && p->power_vol_per_day > 0) {
-        wm_rng_lanes_normal_inline(&s->ls_power, z);
-        for (unsigned l = 0; l < W; l++)
-            s->log_power[l] += p->power_vol_per_day * z[l];
-    }
-    any = 0;
-    for (unsigned l = 0; l < W; l++)
-        any |= s->next_power_spike[l] < d1;
-    if (any)
-        for (unsigned l = 0; l < W; l++)
-            while (s->next_power_spike[l] < d1) {
-                s->log_power[l] += p->power_spike_mean_log * wm_rng_exponential(&s->rng_power_spike[l]);
-                s->next_power_spike[l] = next_arrival(&s->rng_power_spike[l], rnd, p->power_spike_per_year / YEAR_D,
-                                                      s->next_power_spike[l]);
-            }
+    /* ---- calendar month and day shape ---- */
     if (s->day >= s->next_month_day) {
         int64_t zd = s->start_day + s->day;
         int y;
@@ -462,77 +594,27 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         s->next_month_day = s->day + (int)(wm_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - zd);
     }
     const int nshapes = p->shapes_per_month[s->month - 1];
-    uint32_t shape[W];
     if (nshapes > 0 && rnd)
-        wm_rng_lanes_below(&s->ls_power, (uint32_t)nshapes, shape);
+        for (unsigned l = 0; l < W; l++)
+            o->shape[l] = (int)wm_rng_word_below(s->shape_w[dq][l], (uint32_t)nshapes);
     else
         for (unsigned l = 0; l < W; l++)
-            shape[l] = nshapes > 0 ? (uint32_t)(s->day % nshapes) : 0;
+            o->shape[l] = nshapes > 0 ? s->day % nshapes : -1;
 
-    /* ---- AI prices ---- */
-    for (unsigned l = 0; l < W; l++) {
-        s->log_gpu[l] += p->gpu_trend_per_year / YEAR_D;
-        s->log_tokens[l] += p->tokens_trend_per_year / YEAR_D;
-    }
-    if (rnd && p->gpu_vol_per_year > 0) {
-        const double v = p->gpu_vol_per_year * sqrt(1.0 / YEAR_D);
-        wm_rng_lanes_normal_inline(&s->ls_ai, z);
-        for (unsigned l = 0; l < W; l++)
-            s->log_gpu[l] += v * z[l];
-    }
-    if (rnd && p->tokens_vol_per_year > 0) {
-        const double v = p->tokens_vol_per_year * sqrt(1.0 / YEAR_D);
-        wm_rng_lanes_normal_inline(&s->ls_ai, z);
-        for (unsigned l = 0; l < W; l++)
-            s->log_tokens[l] += v * z[l];
-    }
-    any = 0;
-    for (unsigned l = 0; l < W; l++)
-        any |= s->next_ai_shock[l] < d1;
-    if (any)
-        for (unsigned l = 0; l < W; l++)
-            while (s->next_ai_shock[l] < d1) {
-                s->log_gpu[l] += p->gpu_shock_log;
-                s->log_tokens[l] += p->tokens_shock_log;
-                s->next_ai_shock[l] = next_arrival(&s->rng_ai_jump[l], rnd, p->ai_shock_per_year / YEAR_D,
-                                                   s->next_ai_shock[l]);
-            }
-
-    /* ---- colocation tenant ---- */
-    for (unsigned l = 0; l < W; l++) {
-        if (s->next_default[l] < d1) {
-            s->relet_at[l] = s->next_default[l] + p->tenant_relet_days;
-            s->next_default[l] = INFINITY;
-        }
-        if (s->relet_at[l] < d1) {
-            s->rent_factor[l] *= p->tenant_relet_rent_factor;
-            s->next_default[l] = next_arrival(&s->rng_tenant[l], rnd, p->tenant_default_per_year / YEAR_D, s->relet_at[l]);
-            s->relet_at[l] = INFINITY;
-        }
-    }
-
-    double pw[W], gpu[W], tok[W];
-    for (unsigned l = 0; l < W; l++)
-        pw[l] = wm_fexp(s->log_power[l]);
-    for (unsigned l = 0; l < W; l++)
-        gpu[l] = wm_fexp(s->log_gpu[l]);
-    for (unsigned l = 0; l < W; l++)
-        tok[l] = wm_fexp(s->log_tokens[l]);
     for (unsigned l = 0; l < W; l++) {
         o->price_usd_per_btc[l] = price[l];
         o->hashrate_h_s[l] = s->hash_h_s[l];
         o->difficulty[l] = s->difficulty[l];
         o->height[l] = s->c[l];
         o->blocks[l] = nb[l];
-        o->subsidy_btc[l] = nb[l] > 0 ? ss[l] / nb[l] : s->subsidy_btc[l];
+        o->subsidy_btc[l] = ss[l];
         o->fees_btc_per_block[l] = fee[l];
         o->hashprice_btc_per_ph_day[l] = hp[l];
         o->hashprice_usd_per_ph_day[l] = hp[l] * price[l];
-        o->power_usd_per_mwh[l] = pw[l];
-        o->gpu_usd_per_gpu_hour[l] = gpu[l];
-        o->tokens_usd_per_mtok[l] = tok[l];
+        o->power_usd_per_mwh[l] = wm_fexp(s->log_power[l]);
+        o->gpu_usd_per_gpu_hour[l] = wm_fexp(s->log_gpu[l]);
+        o->tokens_usd_per_mtok[l] = wm_fexp(s->log_tokens[l]);
         o->colo_rent_factor[l] = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
-        o->shape[l] = nshapes > 0 ? (int)shape[l] : -1;
     }
     o->month = s->month;
     s->day++;

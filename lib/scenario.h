@@ -123,11 +123,17 @@ void wm_scenario_lanes_get(const wm_scenario_lanes *d, unsigned lane, wm_scenari
 
 /* State of WM_LANES paths stepped side by side (lane l = path first_path + l): structure of
  * arrays, so the daily update compiles to SIMD. A lane's numbers depend only on its own path.
- * A plain value (about 20 KB): lives in a worker's workspace. */
+ * A plain value (about 30 KB): lives in a worker's workspace. */
 #define WM_SCN_LANES WM_LANES
+enum { WM_SCN_Z_PRICE, WM_SCN_Z_FEE, WM_SCN_Z_NET, WM_SCN_Z_POWER, WM_SCN_Z_GPU, WM_SCN_Z_TOKENS, WM_SCN_NZ };
 typedef struct wm_scenario_state {
-    /* lock-step streams: one word per lane per draw */
-    wm_rng_lanes ls_price, ls_fee, ls_net, ls_power, ls_ai;
+    /* daily draws, made 4 days at a time: one Philox block per model stream and lane gives
+       that model's normals of days 4q .. 4q + 3 (rng.h Box-Muller); the power stream's next
+       block gives the day-shape words */
+    uint32_t key[2], path_lo[WM_LANES], path_hi[WM_LANES];
+    float z[WM_SCN_NZ][4][WM_LANES];
+    uint32_t shape_w[4][WM_LANES];
+    uint32_t boot_block;          /* bootstrap blocks drawn so far */
     /* per-lane streams of rare events */
     wm_rng rng_jump[WM_LANES], rng_fee_spike[WM_LANES], rng_power_spike[WM_LANES],
         rng_ai_jump[WM_LANES], rng_tenant[WM_LANES];
@@ -138,6 +144,8 @@ typedef struct wm_scenario_state {
     double hash_h_s[WM_LANES];    /* network hashrate during the next day */
     double c[WM_LANES];           /* blocks mined (height of next block) */
     double difficulty[WM_LANES], hd_h_s[WM_LANES]; /* difficulty and the hashrate it implies */
+    double blk_per_h[WM_LANES];   /* 144 / hd_h_s: blocks per day per H/s */
+    double hp_per_btc[WM_LANES];  /* HP_K / difficulty: BTC/PH/day per BTC of block reward */
     double subsidy_btc[WM_LANES];
     double next_event[WM_LANES];  /* min(next retarget, next halving) as a height */
     uint32_t bits[WM_LANES];
@@ -145,6 +153,7 @@ typedef struct wm_scenario_state {
     int64_t next_retarget[WM_LANES], next_halving[WM_LANES];
     double next_jump[WM_LANES], next_fee_spike[WM_LANES], next_power_spike[WM_LANES];
     double next_ai_shock[WM_LANES], next_default[WM_LANES], relet_at[WM_LANES];
+    double next_rare;             /* min over lanes of every next_* above and relet_at */
     double rent_factor[WM_LANES];
     size_t boot_pos[WM_LANES];
     int boot_left;                /* shared: blocks have one length */
@@ -177,6 +186,10 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
 wm_status wm_scenario_start(const wm_scenario_params *p, uint64_t seed, uint64_t path, bool random,
                             wm_scenario_state *s);
 void wm_scenario_step(const wm_scenario_params *p, wm_scenario_state *s, wm_scenario_day *out);
+/* Bitcoin's retarget for the simulation's nBits in 64-bit integer arithmetic: new nBits equal to
+ * wm_btc_retarget's (Core's CalculateNextWorkRequired + GetCompact) whenever it returns true;
+ * false (exponent < 4, non-canonical bits, result at powLimit) leaves the case to wm_btc_retarget. */
+bool wm_scenario_fast_retarget(uint32_t bits, int64_t first_time, int64_t last_time, uint32_t *new_bits);
 /* Deterministic projection of ndays (the zero-randomness path). */
 wm_status wm_scenario_project(const wm_scenario_params *p, int ndays, wm_scenario_day *out);
 

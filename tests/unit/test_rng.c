@@ -259,51 +259,86 @@ static void test_thread_independent(void **state)
     assert_memory_equal(seq, thr_out, sizeof seq);
 }
 
-/* Lanes: lane l's words are the scalar stream of path first + l, refill after refill. */
+/* Lanes: lane l's block b is words 4b .. 4b+3 of the scalar stream of path first + l (any
+ * first, not only multiples of the lane count). */
 static void test_lanes_words(void **state)
 {
     (void)state;
-    wm_rng_lanes L;
-    wm_rng_lanes_init(&L, 0xfeedface12345ULL, 1000, WM_STREAM_NETWORK);
+    const uint64_t seed = 0xfeedface12345ULL, first = 1003;
+    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    uint32_t lo[WM_LANES], hi[WM_LANES];
     wm_rng s[WM_LANES];
-    for (unsigned l = 0; l < WM_LANES; l++)
-        wm_rng_init(&s[l], 0xfeedface12345ULL, 1000 + l, WM_STREAM_NETWORK);
-    for (int k = 0; k < 200; k++) {
-        const uint32_t *w = wm_rng_lanes_u32(&L);
-        for (unsigned l = 0; l < WM_LANES; l++)
-            assert_int_equal(w[l], wm_rng_u32(&s[l]));
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        lo[l] = (uint32_t)(first + l);
+        hi[l] = (uint32_t)((first + l) >> 32);
+        wm_rng_init(&s[l], seed, first + l, WM_STREAM_NETWORK);
     }
+    for (uint32_t b = 0; b < 50; b++) {
+        uint32_t w[4][WM_LANES];
+        wm_rng_philox_lanes(key, b, WM_STREAM_NETWORK, lo, hi, w);
+        for (unsigned j = 0; j < 4; j++)
+            for (unsigned l = 0; l < WM_LANES; l++)
+                assert_int_equal(w[j][l], wm_rng_u32(&s[l]));
+    }
+    /* a 64-bit path (high word used) */
+    uint32_t c[4] = {7, WM_STREAM_AI, 5, 9}, k[2] = {1, 2}, o[4], o0[1], o1[1], o2[1], o3[1];
+    wm_rng_philox4x32(c, k, o);
+    wm_rng_philox_n(k, 1, &c[0], &c[1], &c[2], &c[3], o0, o1, o2, o3);
+    assert_true(o[0] == o0[0] && o[1] == o1[0] && o[2] == o2[0] && o[3] == o3[0]);
 }
 
-/* Lane normals: one word per draw on the main stream (rejections continue on the auxiliary
- * stream), standard normal in distribution, and a lane does not depend on its neighbours. */
+/* Box-Muller normals of the lanes (float, 24-bit uniforms): moments, tails and KS of a
+ * standard normal; a draw depends only on its own block. */
 static void test_lanes_normal(void **state)
 {
     (void)state;
-    const int n = 50000;
-    double *x = malloc((size_t)n * WM_LANES * sizeof *x);
-    assert_non_null(x);
-    wm_rng_lanes L, M;
-    wm_rng_lanes_init(&L, 31, 0, WM_STREAM_PRICE);
-    wm_rng_lanes_init(&M, 31, 3, WM_STREAM_PRICE); /* lane 0 of M = lane 3 of L */
-    for (int k = 0; k < n; k++) {
-        double o[WM_LANES], m[WM_LANES];
-        wm_rng_lanes_normal(&L, o);
-        wm_rng_lanes_normal(&M, m);
-        assert_true(o[3] == m[0] && o[7] == m[4]);
-        for (unsigned l = 0; l < WM_LANES; l++)
-            x[(size_t)k * WM_LANES + l] = o[l];
+    const unsigned nb = 100000; /* blocks: 4 normals each */
+    uint32_t *c = malloc(4 * nb * sizeof *c), *w = malloc(4 * nb * sizeof *w);
+    float *z = malloc(4 * nb * sizeof *z);
+    double *x = malloc(4 * (size_t)nb * sizeof *x);
+    assert_true(c && w && z && x);
+    for (unsigned i = 0; i < nb; i++) {
+        c[i] = i / 16;
+        c[nb + i] = WM_STREAM_PRICE;
+        c[2 * nb + i] = i % 16;
+        c[3 * nb + i] = 0;
     }
-    assert_int_equal(L.block, (uint32_t)((n + WM_LANE_WORDS - 1) / WM_LANE_WORDS * (WM_LANE_WORDS / 4)));
-    int N = n * WM_LANES;
-    double s2 = 0, s4 = 0;
+    const uint32_t key[2] = {31, 0};
+    wm_rng_philox_n(key, nb, c, c + nb, c + 2 * nb, c + 3 * nb, w, w + nb, w + 2 * nb, w + 3 * nb);
+    const uint32_t *const wp[4] = {w, w + nb, w + 2 * nb, w + 3 * nb};
+    float *const zp[4] = {z, z + nb, z + 2 * nb, z + 3 * nb};
+    wm_rng_box_muller_n(nb, wp, zp);
+    /* block 5 alone gives the same four numbers */
+    float one[4];
+    float *const op[4] = {&one[0], &one[1], &one[2], &one[3]};
+    const uint32_t *const w5[4] = {w + 5, w + nb + 5, w + 2 * nb + 5, w + 3 * nb + 5};
+    wm_rng_box_muller_n(1, w5, op);
+    for (int j = 0; j < 4; j++)
+        assert_true(one[j] == z[(size_t)j * nb + 5]);
+    int N = 4 * (int)nb;
+    double s1 = 0, s2 = 0, s3 = 0, s4 = 0, tail = 0, zmax = 0;
     for (int i = 0; i < N; i++) {
-        s2 += x[i] * x[i];
-        s4 += x[i] * x[i] * x[i] * x[i];
+        double v = z[i];
+        x[i] = v;
+        s1 += v;
+        s2 += v * v;
+        s3 += v * v * v;
+        s4 += v * v * v * v;
+        tail += fabs(v) > 3.0;
+        zmax = fmax(zmax, fabs(v));
     }
+    double m = s1 / N;
+    assert_true(fabs(m) < 5.0 / sqrt(N));
     assert_true(fabs(s2 / N - 1.0) < 5.0 * sqrt(2.0 / N));
+    assert_true(fabs(s3 / N) < 5.0 * sqrt(15.0 / N));
     assert_true(fabs(s4 / N - 3.0) < 5.0 * sqrt(96.0 / N));
+    double p3 = 2.0 * gsl_cdf_ugaussian_Q(3.0);
+    assert_true(fabs(tail / N - p3) < 5.0 * sqrt(p3 / N));
+    assert_true(zmax <= 5.7686 && zmax > 4.0); /* 24-bit uniforms: |z| <= sqrt(48 ln 2) */
     assert_true(ks_stat(x, N, gsl_cdf_ugaussian_P) < 1.95 / sqrt(N));
+    free(c);
+    free(w);
+    free(z);
     free(x);
 }
 
