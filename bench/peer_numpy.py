@@ -48,7 +48,9 @@ def run(n, ndays, seed=20260213, zero=False):
     if zero:
         gpu_vol = tok_vol = ai_rate = t_rate = 0.0
 
-    mu, sig = P["PRICE_DRIFT"], P["PRICE_VOL"]
+    # price drift: the parameter table's planning default (0, a flat median), not the
+    # historical fit WM_SCN_PRICE_DRIFT that calibrate prints (lib/scenario.c, docs/model-mc.md)
+    mu, sig = 0.0, P["PRICE_VOL"]
     lam, mj, sj = P["JUMP_RATE"], P["JUMP_MEAN"], P["JUMP_SD"]
     r_det = (mu - lam * mj) / Y
     sig_d = sig * math.sqrt(1 / Y)

@@ -5,7 +5,8 @@
  * over the ranges used (tested against libm in tests/unit/test_fmath.c). Domain: exp clamps its
  * argument to [-708, 709]; log expects a positive normal number.
  * Methods (docs/model-mc.md): exp by Cody-Waite reduction x = k ln2 + r, |r| <= ln2/2, and a
- * degree-13 Taylor polynomial of e^r; 2^k built in the exponent field. log by splitting
+ * degree-13 Taylor polynomial of e^r evaluated by Estrin's scheme; 2^k built in the exponent
+ * field. log by splitting
  * x = 2^e m, m in [sqrt(1/2), sqrt(2)), and ln m = 2 atanh(s), s = (m-1)/(m+1), odd series
  * to s^23.
  * Float versions for the random-draw pipeline (Box-Muller normals, rng.h): wm_flogf (same
@@ -42,20 +43,15 @@ static inline double wm_fexp(double x)
     double t = x * log2e + shift;
     double k = t - shift;
     double r = (x - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    /* e^r = 1 + (r + r^2 q(r)), q = sum_{i=2..13} r^(i-2)/i! by Estrin's scheme (pairs, then
+       powers r^2, r^4, r^8): the same terms as Horner's rule with a third of its dependency
+       chain, so several exps overlap in the pipeline */
+    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    double a = 1.0 / 2.0 + r * (1.0 / 6.0), b = 1.0 / 24.0 + r * (1.0 / 120.0);
+    double c = 1.0 / 720.0 + r * (1.0 / 5040.0), d = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    double e = 1.0 / 3628800.0 + r * (1.0 / 39916800.0), f = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    double q = (a + r2 * b) + r4 * (c + r2 * d) + r8 * (e + r2 * f);
+    double p = 1.0 + (r + r2 * q);
     /* the low bits of t hold k; 2^k = (k + 1023) << 52 */
     uint64_t kb = wm_fm_bits(t) - wm_fm_bits(shift);
     double scale = wm_fm_from_bits((kb + 1023u) << 52);
@@ -69,21 +65,15 @@ static inline double wm_flog(double x)
     /* biased exponent as a double without an int->double conversion */
     double e = wm_fm_from_bits((u >> 52) | 0x4330000000000000u) - 4503599627370496.0 - 1023.0;
     double m = wm_fm_from_bits((u & 0x000fffffffffffffu) | 0x3ff0000000000000u); /* [1, 2) */
-    double big = m > 1.4142135623730951 ? 1.0 : 0.0;
-    m = big > 0 ? m * 0.5 : m;
-    e = e + big;
-    double s = (m - 1.0) / (m + 1.0), z = s * s;
-    double p = 1.0 / 23.0;
-    p = p * z + 1.0 / 21.0;
-    p = p * z + 1.0 / 19.0;
-    p = p * z + 1.0 / 17.0;
-    p = p * z + 1.0 / 15.0;
-    p = p * z + 1.0 / 13.0;
-    p = p * z + 1.0 / 11.0;
-    p = p * z + 1.0 / 9.0;
-    p = p * z + 1.0 / 7.0;
-    p = p * z + 1.0 / 5.0;
-    p = p * z + 1.0 / 3.0;
+    int big = m > 1.4142135623730951;
+    m = m * (big ? 0.5 : 1.0);
+    e = e + (big ? 1.0 : 0.0);
+    double s = (m - 1.0) / (m + 1.0), z = s * s, z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
+    /* p = sum_{i=0..10} z^i / (2i + 3) by Estrin's scheme (as in wm_fexp) */
+    double p0 = 1.0 / 3.0 + z * (1.0 / 5.0), p1 = 1.0 / 7.0 + z * (1.0 / 9.0);
+    double p2 = 1.0 / 11.0 + z * (1.0 / 13.0), p3 = 1.0 / 15.0 + z * (1.0 / 17.0);
+    double p4 = 1.0 / 19.0 + z * (1.0 / 21.0), p5 = 1.0 / 23.0;
+    double p = (p0 + z2 * p1) + z4 * (p2 + z2 * p3) + z8 * (p4 + z2 * p5);
     double lm = 2.0 * s + 2.0 * s * z * p;
     return e * ln2_hi + (lm + e * ln2_lo);
 }
@@ -118,19 +108,6 @@ static inline float wm_flogf(float x)
     p = p * z + 1.0f / 3.0f;
     float lm = 2.0f * s + 2.0f * s * z * p;
     return e * ln2_hi + (lm + e * ln2_lo);
-}
-
-/* sqrt x for x in [0, 2^126] by three Newton steps on 1/sqrt x from the exponent-halving
- * first guess (|relative error| < 4e-7): plain arithmetic, so it vectorises where a libm
- * sqrtf call (which may set errno) does not, and every clone gives the same bits. */
-static inline float wm_fsqrtf(float x)
-{
-    float y = wm_fm_from_bitsf(0x5f375a86u - (wm_fm_bitsf(x) >> 1));
-    float h = 0.5f * x;
-    y = y * (1.5f - h * y * y);
-    y = y * (1.5f - h * y * y);
-    y = y * (1.5f - h * y * y);
-    return x * y;
 }
 
 /* cos and sin of the angle 2 pi k / 2^24 for an integer k in [0, 2^24): quadrant

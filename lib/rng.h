@@ -14,6 +14,7 @@
 
 #include "fmath.h"
 
+#include <math.h>
 #include <stdint.h>
 
 /* Stream ids: one per independent source of randomness, so that changing one model's
@@ -135,7 +136,7 @@ static inline void wm_rng_box_muller_n(unsigned n, const uint32_t *const w[4], f
     for (unsigned h = 0; h < 4; h += 2)
         for (unsigned i = 0; i < n; i++) {
             float u = (float)(int32_t)((w[h][i] >> 8) + 1u) * (1.0f / 16777216.0f);
-            float r = wm_fsqrtf(-2.0f * wm_flogf(u));
+            float r = sqrtf(-2.0f * wm_flogf(u));
             float c, s;
             wm_fsincos_q(w[h + 1][i] >> 8, &c, &s);
             z[h][i] = r * c;

@@ -328,7 +328,7 @@ bool wm_scenario_fast_retarget(uint32_t bits, int64_t first_time, int64_t last_t
 static void network_event(wm_scenario_state *s, unsigned l, double t)
 {
     if ((double)s->next_retarget[l] <= s->c[l]) {
-        int64_t last = (int64_t)floor(t);
+        int64_t last = (int64_t)t; /* floor: t > 0 (start_time >= 2009) */
         uint32_t nb;
         wm_retarget rt;
         if (wm_scenario_fast_retarget(s->bits[l], s->period_first_time[l], last, &nb)) {
@@ -346,7 +346,7 @@ static void network_event(wm_scenario_state *s, unsigned l, double t)
         s->blk_per_h[l] = 144.0 / s->hd_h_s[l];
         s->hp_per_btc[l] = HP_K / s->difficulty[l];
         /* the new period's first block follows one expected block interval later */
-        s->period_first_time[l] = last + (int64_t)floor(600.0 * s->hd_h_s[l] / s->hash_h_s[l]);
+        s->period_first_time[l] = last + (int64_t)(600.0 * s->hd_h_s[l] / s->hash_h_s[l]); /* floor of a positive */
         s->next_retarget[l] += WM_RETARGET_INTERVAL;
     }
     if ((double)s->next_halving[l] <= s->c[l]) {
@@ -394,7 +394,8 @@ static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, u
 
 /* Draws of days day .. day + 3 (day a multiple of 4): one Philox block per model stream and
  * lane (two for the AI stream: $/GPU-hour, then tokens; two for power: normals, then shapes),
- * all blocks of the 4 days computed in one vectorised batch. */
+ * all blocks of the 4 days computed in one vectorised batch. A block's counter depends only on
+ * (model, day / 4), never on which other models draw. */
 static inline __attribute__((always_inline)) void draw_days(const wm_scenario_params *p, wm_scenario_state *s)
 {
     enum { W = WM_LANES, NB = WM_SCN_NZ + 1 };
@@ -407,28 +408,35 @@ static inline __attribute__((always_inline)) void draw_days(const wm_scenario_pa
     int shapes = 0;
     for (int k = 0; k < 12; k++)
         shapes |= p->shapes_per_month[k] > 0;
+    /* only the streams that draw (a model with zero volatility takes no numbers) */
     const bool on[NB] = {p->price_model == WM_PRICE_JUMP_DIFFUSION && p->price_vol_per_year > 0,
                          p->fee_vol_per_day > 0, p->hash_vol_per_day > 0, p->power_vol_per_day > 0,
                          p->gpu_vol_per_year > 0, p->tokens_vol_per_year > 0, shapes};
     uint32_t c0[NB * W], c1[NB * W], c2[NB * W], c3[NB * W], w[4][NB * W];
-    for (unsigned k = 0; k < NB; k++)
+    unsigned slot[NB], n = 0; /* block k of the 4 days is batch slot slot[k] */
+    for (unsigned k = 0; k < NB; k++) {
+        if (!on[k])
+            continue;
+        slot[k] = n;
         for (unsigned l = 0; l < W; l++) {
-            c0[k * W + l] = q * m[k].step + m[k].off;
-            c1[k * W + l] = m[k].stream;
-            c2[k * W + l] = s->path_lo[l];
-            c3[k * W + l] = s->path_hi[l];
+            c0[n * W + l] = q * m[k].step + m[k].off;
+            c1[n * W + l] = m[k].stream;
+            c2[n * W + l] = s->path_lo[l];
+            c3[n * W + l] = s->path_hi[l];
         }
-    /* every block is computed (a fixed-size batch vectorises best); unused ones are ignored */
-    wm_rng_philox_n(s->key, NB * W, c0, c1, c2, c3, w[0], w[1], w[2], w[3]);
+        n++;
+    }
+    wm_rng_philox_n(s->key, n * W, c0, c1, c2, c3, w[0], w[1], w[2], w[3]);
     for (unsigned k = 0; k < WM_SCN_NZ; k++)
         if (on[k]) {
-            const uint32_t *const wk[4] = {w[0] + k * W, w[1] + k * W, w[2] + k * W, w[3] + k * W};
+            const unsigned o = slot[k] * W;
+            const uint32_t *const wk[4] = {w[0] + o, w[1] + o, w[2] + o, w[3] + o};
             float *const zk[4] = {s->z[k][0], s->z[k][1], s->z[k][2], s->z[k][3]};
             wm_rng_box_muller_n(W, wk, zk);
         }
     if (on[WM_SCN_NZ])
         for (unsigned d = 0; d < 4; d++)
-            memcpy(s->shape_w[d], w[d] + WM_SCN_NZ * W, sizeof s->shape_w[d]);
+            memcpy(s->shape_w[d], w[d] + slot[WM_SCN_NZ] * W, sizeof s->shape_w[d]);
 }
 
 /* Rare events of the day (d, d1] for every lane: jumps, spikes, shocks, tenant. */
