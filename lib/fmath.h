@@ -58,6 +58,28 @@ static inline double wm_fexp(double x)
     return p * scale;
 }
 
+/* e^x to single precision (|relative error| < 3e-7), for levels that are only reported (power
+ * and AI prices): the same reduction in double, then a degree-6 Taylor polynomial of e^r in
+ * float (16 lanes per AVX-512 register instead of 8). Outside [-708, 709] the power of two
+ * saturates at 2^-1022 or 2^1023 (clamped as an integer, which GCC vectorises; a clamp of x
+ * before the float conversion it does not). */
+static inline double wm_fexp_single(double x)
+{
+    const double shift = 6755399441055744.0;
+    const double log2e = 1.4426950408889634;
+    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
+    double t = x * log2e + shift;
+    double k = t - shift;
+    float r = (float)((x - k * ln2_hi) - k * ln2_lo);
+    float r2 = r * r;
+    float a = 0.5f + r * (1.0f / 6.0f), b = 1.0f / 24.0f + r * (1.0f / 120.0f), c = 1.0f / 720.0f;
+    float p = 1.0f + (r + r2 * (a + r2 * (b + r2 * c)));
+    int64_t kb = (int64_t)(wm_fm_bits(t) - wm_fm_bits(shift));
+    kb = kb < -1022 ? -1022 : kb;
+    kb = kb > 1023 ? 1023 : kb;
+    return (double)p * wm_fm_from_bits((uint64_t)(kb + 1023) << 52);
+}
+
 static inline double wm_flog(double x)
 {
     const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;

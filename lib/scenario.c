@@ -21,9 +21,8 @@
 
 #define DAY_S 86400.0
 #define YEAR_D 365.0
-/* expected hashes per unit difficulty 2^32; hashprice factor 1e15 H/s * 86400 s / 2^32 */
+/* expected hashes per unit difficulty */
 #define TWO32 4294967296.0
-#define HP_K (1e15 * 86400.0 / TWO32)
 
 /* ---- parameter table ---- */
 #define N_ WM_PARAM_NUM
@@ -184,6 +183,18 @@ static double next_arrival(wm_rng *r, bool random, double rate_per_day, double f
     return from + wm_rng_exponential(r) / rate_per_day;
 }
 
+static void draw_setup(const wm_scenario_params *p, wm_scenario_state *s);
+
+/* Difficulty D of lane l and what the step needs of it: blocks per day per H/s,
+ * 86400 / (D 2^32) (H_D = D 2^32 / 600 gives 144 blocks a day), and BTC per PH/s-day per BTC of
+ * block reward, 1e15 times that (one division per retarget). */
+static void set_difficulty(wm_scenario_state *s, unsigned l, double d)
+{
+    s->difficulty[l] = d;
+    s->blk_per_h[l] = (86400.0 / TWO32) / d;
+    s->hp_per_btc[l] = 1e15 * s->blk_per_h[l];
+}
+
 /* The earliest pending rare event of any lane (one compare a day instead of one per lane). */
 static void update_next_rare(wm_scenario_state *s)
 {
@@ -215,7 +226,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
     uint32_t bits = wm_btc_compact_encode(&target, false);
     if ((st = wm_btc_check_bits(bits, NULL)) != WM_OK)
         return st;
-    double diff = wm_btc_difficulty_bits(bits), hd = diff * TWO32 / 600.0;
+    double diff = wm_btc_difficulty_bits(bits), hd = diff * TWO32 / 600.0; /* hashrate implied by D */
     double h0 = p->hashrate0_h_s > 0 ? p->hashrate0_h_s : hd;
     int64_t next_h = p->height0 + 1;
     int64_t in_period = next_h % WM_RETARGET_INTERVAL;
@@ -239,9 +250,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
         wm_rng_init(&s->rng_tenant[l], seed, path, WM_STREAM_TENANT);
         s->bits[l] = bits;
         s->difficulty[l] = diff;
-        s->hd_h_s[l] = hd;
-        s->blk_per_h[l] = 144.0 / hd;
-        s->hp_per_btc[l] = HP_K / diff;
+        set_difficulty(s, l, diff);
         s->hash_h_s[l] = h0;
         s->c[l] = (double)next_h;
         s->next_retarget[l] = next_h - in_period + WM_RETARGET_INTERVAL;
@@ -282,6 +291,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
     s->log_power_level = log(p->power_level_usd_per_mwh);
     s->next_month_day = 0;
     update_next_rare(s);
+    draw_setup(p, s);
     return WM_OK;
 }
 
@@ -342,11 +352,10 @@ static void network_event(wm_scenario_state *s, unsigned l, double t)
             s->bits[l] = rt.new_bits;
             s->difficulty[l] = rt.new_difficulty;
         }
-        s->hd_h_s[l] = s->difficulty[l] * TWO32 / 600.0;
-        s->blk_per_h[l] = 144.0 / s->hd_h_s[l];
-        s->hp_per_btc[l] = HP_K / s->difficulty[l];
-        /* the new period's first block follows one expected block interval later */
-        s->period_first_time[l] = last + (int64_t)(600.0 * s->hd_h_s[l] / s->hash_h_s[l]); /* floor of a positive */
+        set_difficulty(s, l, s->difficulty[l]);
+        /* the new period's first block follows one expected block interval (86400 s / blocks
+           per day) later; the cast is the floor of a positive number */
+        s->period_first_time[l] = last + (int64_t)(86400.0 / (s->hash_h_s[l] * s->blk_per_h[l]));
         s->next_retarget[l] += WM_RETARGET_INTERVAL;
     }
     if ((double)s->next_halving[l] <= s->c[l]) {
@@ -392,51 +401,64 @@ static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, u
     *sub_sum = ss;
 }
 
-/* Draws of days day .. day + 3 (day a multiple of 4): one Philox block per model stream and
- * lane (two for the AI stream: $/GPU-hour, then tokens; two for power: normals, then shapes),
- * all blocks of the 4 days computed in one vectorised batch. A block's counter depends only on
- * (model, day / 4), never on which other models draw. */
-static inline __attribute__((always_inline)) void draw_days(const wm_scenario_params *p, wm_scenario_state *s)
+/* The Philox blocks of every 4 days: one per drawing model stream and lane (two for the AI
+ * stream: $/GPU-hour, then tokens; two for power: normals, then shapes). Slot k of the batch
+ * holds counters (step q + off, stream, path low, path high) for the days 4q .. 4q + 3, so a
+ * block's counter depends only on (model, q), never on which other models draw. */
+static const struct {
+    uint32_t stream, step, off;
+} draw_block[WM_SCN_NZ + 1] = {{WM_STREAM_PRICE, 1, 0}, {WM_STREAM_FEES, 1, 0}, {WM_STREAM_NETWORK, 1, 0},
+                               {WM_STREAM_POWER, 2, 0}, {WM_STREAM_AI, 2, 0},   {WM_STREAM_AI, 2, 1},
+                               {WM_STREAM_POWER, 2, 1}}; /* WM_SCN_Z_* order, then the shape words */
+
+static void draw_setup(const wm_scenario_params *p, wm_scenario_state *s)
 {
-    enum { W = WM_LANES, NB = WM_SCN_NZ + 1 };
-    const uint32_t q = (uint32_t)(s->day / 4);
-    static const struct {
-        uint32_t stream, step, off;
-    } m[NB] = {{WM_STREAM_PRICE, 1, 0}, {WM_STREAM_FEES, 1, 0}, {WM_STREAM_NETWORK, 1, 0},
-               {WM_STREAM_POWER, 2, 0}, {WM_STREAM_AI, 2, 0},   {WM_STREAM_AI, 2, 1},
-               {WM_STREAM_POWER, 2, 1}}; /* WM_SCN_Z_* order, then the shape words */
     int shapes = 0;
     for (int k = 0; k < 12; k++)
         shapes |= p->shapes_per_month[k] > 0;
     /* only the streams that draw (a model with zero volatility takes no numbers) */
-    const bool on[NB] = {p->price_model == WM_PRICE_JUMP_DIFFUSION && p->price_vol_per_year > 0,
-                         p->fee_vol_per_day > 0, p->hash_vol_per_day > 0, p->power_vol_per_day > 0,
-                         p->gpu_vol_per_year > 0, p->tokens_vol_per_year > 0, shapes};
-    uint32_t c0[NB * W], c1[NB * W], c2[NB * W], c3[NB * W], w[4][NB * W];
-    unsigned slot[NB], n = 0; /* block k of the 4 days is batch slot slot[k] */
-    for (unsigned k = 0; k < NB; k++) {
+    const bool on[WM_SCN_NZ + 1] = {p->price_model == WM_PRICE_JUMP_DIFFUSION && p->price_vol_per_year > 0,
+                                    p->fee_vol_per_day > 0, p->hash_vol_per_day > 0, p->power_vol_per_day > 0,
+                                    p->gpu_vol_per_year > 0, p->tokens_vol_per_year > 0, shapes};
+    unsigned n = 0;
+    for (unsigned k = 0; k <= WM_SCN_NZ; k++) {
+        s->draw_slot[k] = on[k] ? (int)n : -1;
         if (!on[k])
             continue;
-        slot[k] = n;
-        for (unsigned l = 0; l < W; l++) {
-            c0[n * W + l] = q * m[k].step + m[k].off;
-            c1[n * W + l] = m[k].stream;
-            c2[n * W + l] = s->path_lo[l];
-            c3[n * W + l] = s->path_hi[l];
+        for (unsigned l = 0; l < WM_LANES; l++) {
+            unsigned i = n * WM_LANES + l;
+            s->draw_step[i] = draw_block[k].step;
+            s->draw_off[i] = draw_block[k].off;
+            s->draw_ctr[1][i] = draw_block[k].stream;
+            s->draw_ctr[2][i] = s->path_lo[l];
+            s->draw_ctr[3][i] = s->path_hi[l];
         }
         n++;
     }
-    wm_rng_philox_n(s->key, n * W, c0, c1, c2, c3, w[0], w[1], w[2], w[3]);
+    s->draw_n = n * WM_LANES;
+}
+
+/* Draws of days day .. day + 3 (day a multiple of 4), all blocks in one vectorised batch. */
+static inline __attribute__((always_inline)) void draw_days(wm_scenario_state *s)
+{
+    enum { W = WM_LANES };
+    const uint32_t q = (uint32_t)(s->day / 4);
+    const unsigned n = s->draw_n;
+    uint32_t w[4][WM_SCN_DRAW_MAX];
+    for (unsigned i = 0; i < n; i++)
+        s->draw_ctr[0][i] = q * s->draw_step[i] + s->draw_off[i];
+    wm_rng_philox_n(s->key, n, s->draw_ctr[0], s->draw_ctr[1], s->draw_ctr[2], s->draw_ctr[3], w[0], w[1], w[2],
+                    w[3]);
     for (unsigned k = 0; k < WM_SCN_NZ; k++)
-        if (on[k]) {
-            const unsigned o = slot[k] * W;
+        if (s->draw_slot[k] >= 0) {
+            const unsigned o = (unsigned)s->draw_slot[k] * W;
             const uint32_t *const wk[4] = {w[0] + o, w[1] + o, w[2] + o, w[3] + o};
             float *const zk[4] = {s->z[k][0], s->z[k][1], s->z[k][2], s->z[k][3]};
             wm_rng_box_muller_n(W, wk, zk);
         }
-    if (on[WM_SCN_NZ])
+    if (s->draw_slot[WM_SCN_NZ] >= 0)
         for (unsigned d = 0; d < 4; d++)
-            memcpy(s->shape_w[d], w[d] + slot[WM_SCN_NZ] * W, sizeof s->shape_w[d]);
+            memcpy(s->shape_w[d], w[d] + (unsigned)s->draw_slot[WM_SCN_NZ] * W, sizeof s->shape_w[d]);
 }
 
 /* Rare events of the day (d, d1] for every lane: jumps, spikes, shocks, tenant. */
@@ -491,7 +513,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     double r[W], price[W], fee[W], hp[W], nb[W], ss[W], lrev[W];
 
     if (rnd && dq == 0)
-        draw_days(p, s);
+        draw_days(s);
 
     /* ---- BTC price: the day's log-return ---- */
     if (p->price_model == WM_PRICE_BOOTSTRAP) {
@@ -619,9 +641,9 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         o->fees_btc_per_block[l] = fee[l];
         o->hashprice_btc_per_ph_day[l] = hp[l];
         o->hashprice_usd_per_ph_day[l] = hp[l] * price[l];
-        o->power_usd_per_mwh[l] = wm_fexp(s->log_power[l]);
-        o->gpu_usd_per_gpu_hour[l] = wm_fexp(s->log_gpu[l]);
-        o->tokens_usd_per_mtok[l] = wm_fexp(s->log_tokens[l]);
+        o->power_usd_per_mwh[l] = wm_fexp_single(s->log_power[l]);
+        o->gpu_usd_per_gpu_hour[l] = wm_fexp_single(s->log_gpu[l]);
+        o->tokens_usd_per_mtok[l] = wm_fexp_single(s->log_tokens[l]);
         o->colo_rent_factor[l] = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
     }
     o->month = s->month;

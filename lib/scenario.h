@@ -126,11 +126,15 @@ void wm_scenario_lanes_get(const wm_scenario_lanes *d, unsigned lane, wm_scenari
  * A plain value (about 30 KB): lives in a worker's workspace. */
 #define WM_SCN_LANES WM_LANES
 enum { WM_SCN_Z_PRICE, WM_SCN_Z_FEE, WM_SCN_Z_NET, WM_SCN_Z_POWER, WM_SCN_Z_GPU, WM_SCN_Z_TOKENS, WM_SCN_NZ };
+#define WM_SCN_DRAW_MAX ((WM_SCN_NZ + 1) * WM_LANES)
 typedef struct wm_scenario_state {
     /* daily draws, made 4 days at a time: one Philox block per model stream and lane gives
        that model's normals of days 4q .. 4q + 3 (rng.h Box-Muller); the power stream's next
        block gives the day-shape words */
     uint32_t key[2], path_lo[WM_LANES], path_hi[WM_LANES];
+    uint32_t draw_ctr[4][WM_SCN_DRAW_MAX], draw_step[WM_SCN_DRAW_MAX], draw_off[WM_SCN_DRAW_MAX];
+    unsigned draw_n;              /* blocks per batch (drawing models x lanes) */
+    int draw_slot[WM_SCN_NZ + 1]; /* batch slot of each model's block, -1 = does not draw */
     float z[WM_SCN_NZ][4][WM_LANES];
     uint32_t shape_w[4][WM_LANES];
     uint32_t boot_block;          /* bootstrap blocks drawn so far */
@@ -143,9 +147,9 @@ typedef struct wm_scenario_state {
     double log_power[WM_LANES], log_gpu[WM_LANES], log_tokens[WM_LANES];
     double hash_h_s[WM_LANES];    /* network hashrate during the next day */
     double c[WM_LANES];           /* blocks mined (height of next block) */
-    double difficulty[WM_LANES], hd_h_s[WM_LANES]; /* difficulty and the hashrate it implies */
-    double blk_per_h[WM_LANES];   /* 144 / hd_h_s: blocks per day per H/s */
-    double hp_per_btc[WM_LANES];  /* HP_K / difficulty: BTC/PH/day per BTC of block reward */
+    double difficulty[WM_LANES];
+    double blk_per_h[WM_LANES];   /* 86400 / (difficulty 2^32): blocks per day per H/s */
+    double hp_per_btc[WM_LANES];  /* 1e15 blk_per_h: BTC per PH/s-day per BTC of block reward */
     double subsidy_btc[WM_LANES];
     double next_event[WM_LANES];  /* min(next retarget, next halving) as a height */
     uint32_t bits[WM_LANES];
