@@ -1,5 +1,5 @@
 /* test_fmath.c - the SIMD-friendly exp and log against libm over the ranges the models use,
- * and their clamps. */
+ * and their clamps; the float log, sin/cos and single-precision exp against libm. */
 #include "wmtest.h"
 
 #include "fmath.h"
@@ -42,11 +42,50 @@ static void test_log_accuracy(void **state)
     assert_near_rel(wm_flog(144.0 * 3.125), log(450.0), 1e-15);
 }
 
+/* Single-precision pieces of the random-draw pipeline and of the reported levels. */
+static void test_float_accuracy(void **state)
+{
+    (void)state;
+    double worst = 0;
+    for (int i = 0; i <= 2000000; i++) {
+        double x = -700.0 + 1400.0 * i / 2000000.0;
+        double e = fabs(wm_fexp_single(x) / exp(x) - 1);
+        worst = e > worst ? e : worst;
+    }
+    assert_true(worst < 3e-7);
+    assert_true(wm_fexp_single(-1000.0) > 0 && isfinite(wm_fexp_single(1000.0)));
+    /* log on the Box-Muller uniforms (k + 1) 2^-24: absolute error below 3e-7 |ln u| + 1e-9 */
+    for (uint32_t k = 0; k < (1u << 24); k += 97) {
+        float u = (float)(k + 1) * (1.0f / 16777216.0f);
+        double want = log((double)u);
+        assert_true(fabs(wm_flogf(u) - want) < 3e-7 * fabs(want) + 1e-9);
+    }
+    assert_true(wm_flogf(1.0f) == 0.0f);
+    /* cos and sin of 2 pi k / 2^24 for every quadrant and the ends of each */
+    double ew = 0;
+    for (uint32_t k = 0; k < (1u << 24); k += 61) {
+        float c, s;
+        wm_fsincos_q(k, &c, &s);
+        double a = 2.0 * M_PI * k / 16777216.0;
+        double e = fmax(fabs(c - cos(a)), fabs(s - sin(a)));
+        ew = e > ew ? e : ew;
+    }
+    const uint32_t edge[] = {0, (1u << 22) - 1, 1u << 22, (1u << 23) + 5, (3u << 22) + 1, (1u << 24) - 1};
+    for (unsigned i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        float c, s;
+        wm_fsincos_q(edge[i], &c, &s);
+        double a = 2.0 * M_PI * edge[i] / 16777216.0;
+        ew = fmax(ew, fmax(fabs(c - cos(a)), fabs(s - sin(a))));
+    }
+    assert_true(ew < 2e-7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exp_accuracy),
         cmocka_unit_test(test_log_accuracy),
+        cmocka_unit_test(test_float_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

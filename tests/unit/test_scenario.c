@@ -293,6 +293,98 @@ static void test_bootstrap_blocks(void **state)
     free(st);
 }
 
+/* The 64-bit retarget agrees with lib/btc's (Core's rule, 256-bit arithmetic) on every case it
+ * takes, over random canonical nBits and time spans (inside and beyond the 4x clamps), and it
+ * takes all of them at mainnet-like exponents. */
+static void test_fast_retarget(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ULL;
+    int taken = 0, n = 0, main_n = 0, main_taken = 0;
+    for (int i = 0; i < 400000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t e = 4 + (uint32_t)(x % 26), m = 0x8000u + (uint32_t)((x >> 8) % (0x800000u - 0x8000u));
+        int64_t span = (int64_t)((x >> 40) % 6000000);
+        uint32_t bits = (e << 24) | m, fast;
+        wm_retarget rt;
+        if (wm_btc_retarget(bits, 1000, 1000 + span, &rt) != WM_OK)
+            continue;
+        n++;
+        bool mainnet = e >= 0x14 && e <= 0x1b;
+        main_n += mainnet;
+        if (wm_scenario_fast_retarget(bits, 1000, 1000 + span, &fast)) {
+            taken++;
+            main_taken += mainnet;
+            assert_int_equal(fast, rt.new_bits);
+        }
+    }
+    assert_true(n > 300000);
+    assert_true(taken > 0.9 * n);
+    assert_int_equal(main_taken, main_n);
+    /* a span of exactly two weeks keeps the bits; 4 weeks (clamp untouched) doubles the target */
+    uint32_t same, twice;
+    assert_true(wm_scenario_fast_retarget(0x17034219u, 0, 1209600, &same));
+    assert_int_equal(same, 0x17034219u);
+    assert_true(wm_scenario_fast_retarget(0x17034219u, 0, 2 * 1209600, &twice));
+    assert_int_equal(twice, 0x17068432u);
+}
+
+/* Daily log-returns of the price over many lanes and days: Gaussian diffusion has the
+ * parameters' mean, sd, skewness 0 and kurtosis 3 within sampling error; with jumps the
+ * variance adds lambda (m^2 + s^2) per day. */
+static void test_daily_return_moments(void **state)
+{
+    (void)state;
+    for (int jumps = 0; jumps <= 1; jumps++) {
+        wm_scenario_params p;
+        wm_scenario_defaults(&p);
+        p.price_drift_per_year = 0.3;
+        p.price_vol_per_year = 0.6;
+        p.jump_per_year = jumps ? 3.0 : 0;
+        p.jump_mean_log = -0.05;
+        p.jump_sd_log = 0.18;
+        wm_scenario_state *st = malloc(sizeof *st);
+        wm_scenario_lanes *o = malloc(sizeof *o);
+        assert_true(st && o);
+        double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+        long n = 0;
+        for (uint64_t b = 0; b < 48; b++) {
+            assert_int_equal(wm_scenario_start_lanes(&p, 77, 5 + b * WM_LANES, true, st), WM_OK);
+            double prev[WM_LANES];
+            for (unsigned l = 0; l < WM_LANES; l++)
+                prev[l] = log(p.price0_usd_per_btc);
+            for (int d = 0; d < 730; d++) {
+                wm_scenario_step_lanes(&p, st, o);
+                for (unsigned l = 0; l < WM_LANES; l++) {
+                    double lp = log(o->price_usd_per_btc[l]), r = lp - prev[l];
+                    prev[l] = lp;
+                    s1 += r;
+                    s2 += r * r;
+                    s3 += r * r * r;
+                    s4 += r * r * r * r;
+                    n++;
+                }
+            }
+        }
+        double m = s1 / n, v = s2 / n - m * m, sd = sqrt(v);
+        double skew = (s3 / n - 3 * m * v - m * m * m) / (v * sd);
+        double kurt = (s4 / n - 4 * m * s3 / n + 6 * m * m * s2 / n - 3 * m * m * m * m) / (v * v);
+        double want_m = 0.3 / 365.0, want_v = 0.36 / 365.0 + (jumps ? 3.0 / 365.0 * (0.0025 + 0.0324) : 0);
+        assert_true(fabs(m - want_m) < 4 * sqrt(want_v / n));
+        assert_true(fabs(v / want_v - 1) < 4 * sqrt(2.0 / n) * (jumps ? 3 : 1));
+        if (!jumps) {
+            assert_true(fabs(skew) < 4 * sqrt(6.0 / n));
+            assert_true(fabs(kurt - 3) < 4 * sqrt(24.0 / n));
+        } else {
+            assert_true(kurt > 3.5); /* jumps fatten the tails */
+        }
+        free(st);
+        free(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +397,8 @@ int main(void)
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_tenant_vacancy),
         cmocka_unit_test(test_bootstrap_blocks),
+        cmocka_unit_test(test_fast_retarget),
+        cmocka_unit_test(test_daily_return_moments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
