@@ -6,7 +6,8 @@
  * Invariants: a wm_rng is a plain value (no allocation, no global state except the ziggurat
  * tables, built once and read-only); every draw is a pure function of (key, counter position).
  * Uniforms are in the open interval (0, 1); scalar normals come from a 256-layer ziggurat
- * (Marsaglia and Tsang 2000), lane normals from Box-Muller in float (below). Formulas and sources: docs/model-mc.md. */
+ * (Marsaglia and Tsang 2000), lane normals from Box-Muller in float (below). Formulas and
+ * sources: docs/model-mc.md. */
 #ifndef WM_RNG_H
 #define WM_RNG_H
 
@@ -90,7 +91,7 @@ uint32_t wm_rng_poisson(wm_rng *r, double lambda);
 /* n Philox4x32-10 blocks at once: block i at counter (c0[i], c1[i], c2[i], c3[i]) under key,
  * word j to oj[i]. The ten rounds run on one counter in registers (64-bit lanes holding 32-bit
  * words, so the 32x32->64 products are single SIMD multiplies); the loop over i vectorises,
- * best with n a multiple of 8 known at compile time. */
+ * best with n a multiple of 8. */
 static inline void wm_rng_philox_n(const uint32_t key[2], unsigned n, const uint32_t *c0, const uint32_t *c1,
                                    const uint32_t *c2, const uint32_t *c3, uint32_t *o0, uint32_t *o1,
                                    uint32_t *o2, uint32_t *o3)
@@ -103,8 +104,8 @@ static inline void wm_rng_philox_n(const uint32_t key[2], unsigned n, const uint
     for (unsigned i = 0; i < n; i++) {
         uint64_t a0 = c0[i], a1 = c1[i], a2 = c2[i], a3 = c3[i];
         for (int r = 0; r < 10; r++) {
-            uint64_t p0 = 0xD2511F53u * (a0 & 0xffffffffu);
-            uint64_t p1 = 0xCD9E8D57u * (a2 & 0xffffffffu);
+            uint64_t p0 = (uint64_t)(uint32_t)a0 * 0xD2511F53u;
+            uint64_t p1 = (uint64_t)(uint32_t)a2 * 0xCD9E8D57u;
             uint64_t n0 = (p1 >> 32) ^ a1 ^ ka[r];
             uint64_t n2 = (p0 >> 32) ^ a3 ^ kb[r];
             a1 = p1 & 0xffffffffu;
