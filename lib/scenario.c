@@ -190,11 +190,23 @@ static void draw_setup(const wm_scenario_params *p, wm_scenario_state *s);
 
 /* Difficulty D of lane l and what the step needs of it: blocks per day per H/s,
  * 86400 / (D 2^32) (H_D = D 2^32 / 600 gives 144 blocks a day), and BTC per PH/s-day per BTC of
- * block reward, 1e15 times that (one division per retarget). */
+ * block reward, 1e15 times that. */
 static void set_difficulty(wm_scenario_state *s, unsigned l, double d)
 {
     s->difficulty[l] = d;
     s->blk_per_h[l] = (86400.0 / TWO32) / d;
+    s->hp_per_btc[l] = 1e15 * s->blk_per_h[l];
+}
+/* The same from canonical nBits: D = GetDifficulty (65535 / mantissa, times 256 per byte of
+ * exponent below 29, an exact power of two) and 1 / D from the bits too, so the two divisions
+ * run side by side. */
+static void set_difficulty_bits(wm_scenario_state *s, unsigned l, uint32_t bits)
+{
+    const int e = (int)(bits >> 24);
+    const double m = (double)(bits & 0x00ffffffu);
+    s->bits[l] = bits;
+    s->difficulty[l] = 65535.0 / m * wm_fm_from_bits((uint64_t)(1023 + 8 * (29 - e)) << 52);
+    s->blk_per_h[l] = (86400.0 / TWO32) * m / 65535.0 * wm_fm_from_bits((uint64_t)(1023 - 8 * (29 - e)) << 52);
     s->hp_per_btc[l] = 1e15 * s->blk_per_h[l];
 }
 
@@ -345,20 +357,14 @@ static void network_event(wm_scenario_state *s, unsigned l, double t)
         uint32_t nb;
         wm_retarget rt;
         if (wm_scenario_fast_retarget(s->bits[l], s->period_first_time[l], last, &nb)) {
-            /* wm_btc_difficulty_bits (Core's GetDifficulty: 65535 / mantissa, then x or / 256
-               per byte of exponent below or above 29) with its exact powers of two in one step */
-            s->bits[l] = nb;
-            int e = (int)(nb >> 24);
-            s->difficulty[l] = (double)0x0000ffff / (double)(nb & 0x00ffffffu) *
-                               wm_fm_from_bits((uint64_t)(1023 + 8 * (29 - e)) << 52);
+            set_difficulty_bits(s, l, nb);
         } else if (wm_btc_retarget(s->bits[l], s->period_first_time[l], last, &rt) == WM_OK) {
             s->bits[l] = rt.new_bits;
-            s->difficulty[l] = rt.new_difficulty;
+            set_difficulty(s, l, rt.new_difficulty);
         }
-        set_difficulty(s, l, s->difficulty[l]);
-        /* the new period's first block follows one expected block interval (86400 s / blocks
-           per day) later; the cast is the floor of a positive number */
-        s->period_first_time[l] = last + (int64_t)(86400.0 / (s->hash_h_s[l] * s->blk_per_h[l]));
+        /* the new period's first block follows one expected block interval, 600 H_D / H =
+           D 2^32 / H seconds, later; the cast is the floor of a positive number */
+        s->period_first_time[l] = last + (int64_t)(s->difficulty[l] * TWO32 / s->hash_h_s[l]);
         s->next_retarget[l] += WM_RETARGET_INTERVAL;
     }
     if ((double)s->next_halving[l] <= s->c[l]) {
@@ -373,9 +379,9 @@ static void network_event(wm_scenario_state *s, unsigned l, double t)
 /* Lane l's blocks of a day that holds a retarget or halving: walk from event to event. The
  * test "an event within the remaining time" is the vector step's (next_event - c < rate). */
 static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, unsigned l, double d1, double fee,
-                            double *hp_btc, double *blocks, double *sub_sum)
+                            double *hp_btc, double *blocks, double *sub_mean)
 {
-    double rem = 1.0, hp = 0, nbs = 0, ss = 0;
+    double rem = 1.0, hp = 0, nbs = 0, ss = 0, sub0 = s->subsidy_btc[l];
     const double h = s->hash_h_s[l];
     while (rem > 0) {
         double rate = h * s->blk_per_h[l];
@@ -401,7 +407,8 @@ static void day_with_events(const wm_scenario_params *p, wm_scenario_state *s, u
     }
     *hp_btc = hp;
     *blocks = nbs;
-    *sub_sum = ss;
+    /* block-weighted mean subsidy; the subsidy itself on a day without a halving */
+    *sub_mean = s->subsidy_btc[l] == sub0 ? sub0 : nbs > 0 ? ss / nbs : s->subsidy_btc[l];
 }
 
 /* The Philox blocks of every 4 days: one per drawing model stream and lane (two for the AI
@@ -595,15 +602,12 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     }
     if (any)
         for (unsigned l = 0; l < W; l++) {
-            if (ev[l]) {
-                double sum;
-                day_with_events(p, s, l, d1, fee[l], &hp[l], &nb[l], &sum);
-                ss[l] = nb[l] > 0 ? sum / nb[l] : s->subsidy_btc[l];
-            }
+            if (ev[l])
+                day_with_events(p, s, l, d1, fee[l], &hp[l], &nb[l], &ss[l]);
         }
 
     /* ---- hashrate: equilibrium on lagged revenue plus a mean-reverting deviation ---- */
-    const double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) / (365.25 * DAY_S);
+    const double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) * (1.0 / (365.25 * DAY_S));
     const double xs0 = p->hash_level + p->hash_trend_per_year * years, inv_lag = 1.0 / p->hash_lag_days;
     for (unsigned l = 0; l < W; l++)
         lrev[l] = s->log_price[l] + wm_flog(144.0 * (s->subsidy_btc[l] + fee[l]));
