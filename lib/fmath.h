@@ -100,26 +100,16 @@ static inline double wm_flog(double x)
     return e * ln2_hi + (lm + e * ln2_lo);
 }
 
-static inline float wm_fm_from_bitsf(uint32_t u)
-{
-    float d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-static inline uint32_t wm_fm_bitsf(float d)
-{
-    uint32_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
 /* ln x for a positive normal float. */
 static inline float wm_flogf(float x)
 {
     const float ln2_hi = 0.693145751953125f, ln2_lo = 1.42860676533018691e-06f;
-    uint32_t u = wm_fm_bitsf(x);
+    uint32_t u, mb;
+    float m;
+    memcpy(&u, &x, sizeof u);
     float e = (float)((int32_t)(u >> 23) - 127);
-    float m = wm_fm_from_bitsf((u & 0x007fffffu) | 0x3f800000u); /* [1, 2) */
+    mb = (u & 0x007fffffu) | 0x3f800000u;
+    memcpy(&m, &mb, sizeof m); /* [1, 2) */
     int big = m > 1.41421356f;
     m = m * (big ? 0.5f : 1.0f);
     e = e + (big ? 1.0f : 0.0f);
