@@ -210,16 +210,22 @@ static void set_difficulty_bits(wm_scenario_state *s, unsigned l, uint32_t bits)
     s->hp_per_btc[l] = 1e15 * s->blk_per_h[l];
 }
 
+/* Lane l's earliest pending rare event. */
+static double lane_next_rare(const wm_scenario_state *s, unsigned l)
+{
+    double a = s->next_jump[l] < s->next_fee_spike[l] ? s->next_jump[l] : s->next_fee_spike[l];
+    double b = s->next_power_spike[l] < s->next_ai_shock[l] ? s->next_power_spike[l] : s->next_ai_shock[l];
+    double c = s->next_default[l] < s->relet_at[l] ? s->next_default[l] : s->relet_at[l];
+    a = a < b ? a : b;
+    return a < c ? a : c;
+}
+
 /* The earliest pending rare event of any lane (one compare a day instead of one per lane). */
 static void update_next_rare(wm_scenario_state *s)
 {
     double m = INFINITY;
     for (unsigned l = 0; l < WM_LANES; l++) {
-        double a = s->next_jump[l] < s->next_fee_spike[l] ? s->next_jump[l] : s->next_fee_spike[l];
-        double b = s->next_power_spike[l] < s->next_ai_shock[l] ? s->next_power_spike[l] : s->next_ai_shock[l];
-        double c = s->next_default[l] < s->relet_at[l] ? s->next_default[l] : s->relet_at[l];
-        a = a < b ? a : b;
-        a = a < c ? a : c;
+        double a = lane_next_rare(s, l);
         m = m < a ? m : a;
     }
     s->next_rare = m;
@@ -475,7 +481,13 @@ static inline __attribute__((always_inline)) void draw_days(wm_scenario_state *s
 static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, double d1, double *r)
 {
     const bool rnd = s->random;
+    unsigned list[WM_LANES], n = 0; /* the lanes with an event today */
     for (unsigned l = 0; l < WM_LANES; l++) {
+        list[n] = l;
+        n += lane_next_rare(s, l) < d1;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        const unsigned l = list[k];
         while (s->next_jump[l] < d1) {
             r[l] += p->jump_mean_log + p->jump_sd_log * wm_rng_normal(&s->rng_jump[l]);
             s->next_jump[l] = next_arrival(&s->rng_jump[l], rnd, p->jump_per_year / YEAR_D, s->next_jump[l]);
@@ -600,11 +612,18 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         s->c[l] = ev[l] ? s->c[l] : s->c[l] + rate;
         any |= ev[l];
     }
-    if (any)
+    if (any) {
+        /* the event lanes as a list (no unpredictable branch per lane) */
+        unsigned list[W], n = 0;
         for (unsigned l = 0; l < W; l++) {
-            if (ev[l])
-                day_with_events(p, s, l, d1, fee[l], &hp[l], &nb[l], &ss[l]);
+            list[n] = l;
+            n += (unsigned)ev[l];
         }
+        for (unsigned k = 0; k < n; k++) {
+            unsigned l = list[k];
+            day_with_events(p, s, l, d1, fee[l], &hp[l], &nb[l], &ss[l]);
+        }
+    }
 
     /* ---- hashrate: equilibrium on lagged revenue plus a mean-reverting deviation ---- */
     const double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) * (1.0 / (365.25 * DAY_S));
