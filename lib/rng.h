@@ -119,6 +119,12 @@ static inline void wm_rng_philox_n(const uint32_t key[2], unsigned n, const uint
         o3[i] = (uint32_t)a3;
     }
 }
+/* The first blocks of such a batch on x86-64 CPUs with AVX-512F (checked at run time), by SIMD
+ * intrinsics whose multiplies are single vpmuludq instructions (GCC 12 turns the portable
+ * loop's masked 64-bit products into a three-multiply emulation). Returns how many blocks it
+ * computed: a multiple of 16, 0 elsewhere; wm_rng_philox_n does the rest. Same words. */
+unsigned wm_rng_philox_simd(const uint32_t key[2], unsigned n, const uint32_t *c0, const uint32_t *c1, const uint32_t *c2,
+                            const uint32_t *c3, uint32_t *o0, uint32_t *o1, uint32_t *o2, uint32_t *o3);
 /* The block at counter (block, stream, path) for every lane: out[j][l] = word j of lane l. */
 static inline void wm_rng_philox_lanes(const uint32_t key[2], uint32_t block, uint32_t stream,
                                        const uint32_t *path_lo, const uint32_t *path_hi,

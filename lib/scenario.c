@@ -463,8 +463,10 @@ static inline __attribute__((always_inline)) void draw_days(wm_scenario_state *s
     uint32_t w[4][WM_SCN_DRAW_MAX];
     for (unsigned i = 0; i < n; i++)
         s->draw_ctr[0][i] = q * s->draw_step[i] + s->draw_off[i];
-    wm_rng_philox_n(s->key, n, s->draw_ctr[0], s->draw_ctr[1], s->draw_ctr[2], s->draw_ctr[3], w[0], w[1], w[2],
-                    w[3]);
+    const unsigned m = wm_rng_philox_simd(s->key, n, s->draw_ctr[0], s->draw_ctr[1], s->draw_ctr[2], s->draw_ctr[3],
+                                          w[0], w[1], w[2], w[3]);
+    wm_rng_philox_n(s->key, n - m, s->draw_ctr[0] + m, s->draw_ctr[1] + m, s->draw_ctr[2] + m, s->draw_ctr[3] + m,
+                    w[0] + m, w[1] + m, w[2] + m, w[3] + m);
     for (unsigned k = 0; k < WM_SCN_NZ; k++)
         if (s->draw_slot[k] >= 0) {
             const unsigned o = (unsigned)s->draw_slot[k] * W;

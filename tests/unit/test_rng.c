@@ -286,6 +286,22 @@ static void test_lanes_words(void **state)
             for (unsigned l = 0; l < WM_LANES; l++)
                 assert_int_equal(w[j][l], wm_rng_u32(&s[l]));
     }
+    /* the AVX-512 batch (where the CPU has it) and the portable loop give the same words, for
+       a batch that is not a multiple of 16 too */
+    enum { NB = 100 };
+    uint32_t cc[4][NB], wa[4][NB], wb[4][NB];
+    for (unsigned i = 0; i < NB; i++) {
+        cc[0][i] = i * 7u;
+        cc[1][i] = 1 + i % 10;
+        cc[2][i] = 0xfffffff0u + i;
+        cc[3][i] = i / 3;
+    }
+    unsigned m = wm_rng_philox_simd(key, NB, cc[0], cc[1], cc[2], cc[3], wa[0], wa[1], wa[2], wa[3]);
+    assert_true(m % 16 == 0 && m <= NB);
+    wm_rng_philox_n(key, NB - m, cc[0] + m, cc[1] + m, cc[2] + m, cc[3] + m, wa[0] + m, wa[1] + m, wa[2] + m,
+                    wa[3] + m);
+    wm_rng_philox_n(key, NB, cc[0], cc[1], cc[2], cc[3], wb[0], wb[1], wb[2], wb[3]);
+    assert_memory_equal(wa, wb, sizeof wa);
     /* a 64-bit path (high word used) */
     uint32_t c[4] = {7, WM_STREAM_AI, 5, 9}, k[2] = {1, 2}, o[4], o0[1], o1[1], o2[1], o3[1];
     wm_rng_philox4x32(c, k, o);
