@@ -62,7 +62,7 @@ def run(n, ndays, seed=20260213, zero=False):
     lpow = np.full(n, math.log(P["POWER0"]))
     lpow_lvl = math.log(P["POWER_LEVEL"])
     lgpu = np.full(n, math.log(2.35))
-    ltok = np.full(n, math.log(2.19))
+    ltok = np.full(n, math.log(0.42))
     D = np.full(n, P["DIFFICULTY0"])
     hd = D * two32 / 600.0
     h0 = P["HASHRATE0"] if P["HASHRATE0"] > 0 else hd[0]
@@ -161,8 +161,9 @@ def run(n, ndays, seed=20260213, zero=False):
             m = nps < d1
         power = np.exp(lpow)
         # AI
-        lgpu += gpu_trend / Y + gpu_vol * math.sqrt(1 / Y) * rng.standard_normal(n)
-        ltok += tok_trend / Y + tok_vol * math.sqrt(1 / Y) * rng.standard_normal(n)
+        # trends include the shocks' mean (as lib/scenario.c)
+        lgpu += (gpu_trend - ai_rate * gpu_shock) / Y + gpu_vol * math.sqrt(1 / Y) * rng.standard_normal(n)
+        ltok += (tok_trend - ai_rate * tok_shock) / Y + tok_vol * math.sqrt(1 / Y) * rng.standard_normal(n)
         m = nai < d1
         while m.any():
             lgpu[m] += gpu_shock

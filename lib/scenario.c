@@ -41,7 +41,7 @@ const wm_param wm_scenario_table[] = {
     {"fees0", "fees0_btc_per_block", N_, "BTC/block", WM_SCN_FEES0, 1e-6, 100, NULL, "fees per block at start"},
     {"power0", "power0_usd_per_mwh", N_, "USD/MWh", WM_SCN_POWER0, 0.01, 10000, NULL, "daily power price at start"},
     {"gpu0", "gpu0_usd_per_gpu_hour", N_, "USD/GPU-h", 2.35, 0.01, 100, NULL, "H100 rent at start (SemiAnalysis index Mar 2026)"},
-    {"tokens0", "tokens0_usd_per_mtok", N_, "USD/Mtok", 2.19, 0.001, 1000, NULL, "output token price at start (DeepSeek-R1 list)"},
+    {"tokens0", "tokens0_usd_per_mtok", N_, "USD/Mtok", 0.42, 0.001, 1000, NULL, "output token price at start (DeepSeek V3.2 list, late 2025; ai.md section 3d; as `wattmux ai`)"},
     {"price-model", "price_model", I_, "", 0, 0, 1, NULL, "0 = jump-diffusion, 1 = block bootstrap of history"},
     /* Planning default: a flat median (log drift 0). The drift fitted on 2015-2026 (WM_SCN_PRICE_DRIFT,
        ~0.48/yr, printed by `wattmux calibrate`) describes the past; used as a forecast it puts the
@@ -71,9 +71,9 @@ const wm_param wm_scenario_table[] = {
     {"power-vol", "power_vol_per_day", N_, "1/sqrt(d)", WM_SCN_POWER_VOL, 0, 5, NULL, "daily noise of the log power price"},
     {"power-spike-rate", "power_spike_per_year", N_, "1/yr", WM_SCN_POWER_SPIKE_RATE, 0, 365, NULL, "power price spike intensity"},
     {"power-spike-mean", "power_spike_mean_log", N_, "log", WM_SCN_POWER_SPIKE_MEAN, 0, 10, NULL, "mean (exponential) log size of a power spike"},
-    {"gpu-trend", "gpu_trend_per_year", N_, "1/yr", -0.18, -3, 1, NULL, "log trend of $/GPU-hour (H100 $3.49 Jan 2024 -> $2.35 Mar 2026)"},
+    {"gpu-trend", "gpu_trend_per_year", N_, "1/yr", -0.18, -3, 1, NULL, "expected log change of $/GPU-hour per year, shocks included (H100 $3.49 Jan 2024 -> $2.35 Mar 2026, R1 shock within)"},
     {"gpu-vol", "gpu_vol_per_year", N_, "1/sqrt(yr)", 0.10, 0, 3, NULL, "volatility of log $/GPU-hour"},
-    {"tokens-trend", "tokens_trend_per_year", N_, "1/yr", -0.60, -5, 1, NULL, "log trend of $/M tokens"},
+    {"tokens-trend", "tokens_trend_per_year", N_, "1/yr", -0.60, -5, 1, NULL, "expected log change of $/M tokens per year, shocks included"},
     {"tokens-vol", "tokens_vol_per_year", N_, "1/sqrt(yr)", 0.10, 0, 3, NULL, "volatility of log $/M tokens"},
     {"ai-shock-rate", "ai_shock_per_year", N_, "1/yr", 0.5, 0, 52, NULL, "intensity of DeepSeek-R1-like AI price shocks"},
     {"gpu-shock", "gpu_shock_log", N_, "log", -0.17, -5, 5, NULL, "log jump of $/GPU-hour at a shock (NVDA -17% on 2025-01-27)"},
@@ -577,9 +577,14 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         for (unsigned l = 0; l < W; l++)
             s->log_power[l] += p->power_vol_per_day * (double)s->z[WM_SCN_Z_POWER][dq][l];
     /* ---- AI prices: trend and noise ---- */
+    /* the trends are expected log changes with the shocks included (they were measured over
+     * periods with shocks in them), so the shocks' mean is taken out of the daily drift, as for
+     * the BTC price's jumps */
+    const double gpu_d = (p->gpu_trend_per_year - p->ai_shock_per_year * p->gpu_shock_log) / YEAR_D;
+    const double tok_d = (p->tokens_trend_per_year - p->ai_shock_per_year * p->tokens_shock_log) / YEAR_D;
     for (unsigned l = 0; l < W; l++) {
-        s->log_gpu[l] += p->gpu_trend_per_year / YEAR_D;
-        s->log_tokens[l] += p->tokens_trend_per_year / YEAR_D;
+        s->log_gpu[l] += gpu_d;
+        s->log_tokens[l] += tok_d;
     }
     if (rnd && p->gpu_vol_per_year > 0) {
         const double v = p->gpu_vol_per_year * sqrt(1.0 / YEAR_D);

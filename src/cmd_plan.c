@@ -610,8 +610,7 @@ int cmd_plan(int argc, char **argv)
                                 json_real(s.own_ai_capex_usd_per_mw / aic.ai.fleet.life_years));
             json_object_set_new(row, "capex_usd_per_mw", json_real(s.own_ai_capex_usd_per_mw));
             json_object_set_new(row, "price_change_per_year",
-                                json_real((tok ? scn.tokens_trend_per_year : scn.gpu_trend_per_year) +
-                                          scn.ai_shock_per_year * (tok ? scn.tokens_shock_log : scn.gpu_shock_log)));
+                                json_real(tok ? scn.tokens_trend_per_year : scn.gpu_trend_per_year)); /* shocks included */
             cli_table_row(&o, row);
         }
         cli_table_end(&o);

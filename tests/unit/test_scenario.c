@@ -385,10 +385,41 @@ static void test_daily_return_moments(void **state)
     }
 }
 
+/* The AI trends are expected log changes with the shocks included: over many paths the mean
+ * one-year log change of $/GPU-hour and $/M tokens equals the trend (shock rate 0.5/yr here),
+ * within about 4 standard errors. */
+static void test_ai_trend_includes_shocks(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    assert_true(p.ai_shock_per_year > 0 && p.gpu_shock_log < 0);
+    wm_scenario_state *st = malloc(sizeof *st);
+    assert_non_null(st);
+    const int batches = 250, days = 365;
+    double sg = 0, st2 = 0;
+    for (int b = 0; b < batches; b++) {
+        assert_int_equal(wm_scenario_start_lanes(&p, 99, (uint64_t)b * WM_LANES, true, st), WM_OK);
+        wm_scenario_lanes d;
+        for (int k = 0; k < days; k++)
+            wm_scenario_step_lanes(&p, st, &d);
+        for (int l = 0; l < WM_LANES; l++) {
+            sg += log(d.gpu_usd_per_gpu_hour[l] / p.gpu0_usd_per_gpu_hour);
+            st2 += log(d.tokens_usd_per_mtok[l] / p.tokens0_usd_per_mtok);
+        }
+    }
+    double n = (double)batches * WM_LANES;
+    /* per-path sd: gpu sqrt(0.1^2 + 0.5 * 0.17^2) = 0.16, tokens sqrt(0.1^2 + 0.5 * 0.69^2) = 0.50 */
+    assert_true(fabs(sg / n - p.gpu_trend_per_year) < 4 * 0.16 / sqrt(n));
+    assert_true(fabs(st2 / n - p.tokens_trend_per_year) < 4 * 0.50 / sqrt(n));
+    free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_valid),
+        cmocka_unit_test(test_ai_trend_includes_shocks),
         cmocka_unit_test(test_retarget_rule),
         cmocka_unit_test(test_halving_moves),
         cmocka_unit_test(test_hashprice_and_price),
