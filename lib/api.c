@@ -108,7 +108,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-static const char *verb_outcome[5] = {"sent", "confirmed", "retried", "alarmed", "unsupported"};
+static const char *verb_outcome[6] = {"sent", "confirmed", "retried", "alarmed", "unsupported", "reverted"};
 
 static char *render_metrics(const wm_ctl *c, size_t *len)
 {
@@ -197,7 +197,7 @@ static char *render_metrics(const wm_ctl *c, size_t *len)
         sb_printf(&b, "miner_api_errors_total{kind=\"%s\"} %ld\n", wm_miner_fail_name((wm_miner_fail)k), st->api_errors[k]);
     sb_printf(&b, "# HELP curtail_commands_total Commands by verb and outcome.\n# TYPE curtail_commands_total counter\n");
     for (int v = WM_VERB_STOP; v <= WM_VERB_RESUME; v++)
-        for (int o = 0; o < 5; o++)
+        for (int o = 0; o < 6; o++)
             sb_printf(&b, "curtail_commands_total{verb=\"%s\",outcome=\"%s\"} %ld\n", wm_miner_verb_name((wm_miner_verb)v),
                       verb_outcome[o], st->commands[v][o]);
     sb_printf(&b, "# HELP wattmux_alarms_total Alarms raised.\n# TYPE wattmux_alarms_total counter\n"
@@ -220,6 +220,7 @@ wm_status wm_api_publish(wm_api *a, const wm_ctl *c, double now)
     json_object_set_new(st, "power_w", json_real(s->power_w));
     json_object_set_new(st, "mining_power_w", json_real(s->mining_power_w));
     json_object_set_new(st, "cap_w", num_or_null(s->cap_w));
+    json_object_set_new(st, "projected_w", num_or_null(wm_ctl_projected_w(c)));
     json_object_set_new(st, "hashrate_th_s", json_real(s->hashrate_th_s));
     json_object_set_new(st, "miners", json_integer(s->miners));
     json_object_set_new(st, "miners_up", json_integer(s->miners_up));
@@ -246,7 +247,9 @@ wm_status wm_api_publish(wm_api *a, const wm_ctl *c, double now)
         json_object_set_new(o, "power_w", num_or_null(m->power_w));
         json_object_set_new(o, "power_source", m->power_source ? json_string(m->power_source) : json_null());
         json_object_set_new(o, "temp_c", m->last.fail ? json_null() : num_or_null(m->last.data.temp_max_c));
-        json_object_set_new(o, "commandable", json_boolean(wm_miner_can(m->fw, WM_VERB_STOP)));
+        json_object_set_new(o, "commandable", json_boolean(wm_ctl_commandable(c, i)));
+        json_object_set_new(o, "curtail_reverts", json_integer(m->reverts));
+        json_object_set_new(o, "uncontrollable", json_boolean(m->uncontrollable));
         json_object_set_new(o, "command", m->cmd_active ? json_string(wm_miner_verb_name(m->cmd_verb)) : json_null());
         json_array_append_new(arr, o);
     }

@@ -40,6 +40,8 @@ struct wm_ctl {
     char fleet_name[WM_CTL_MAX_FLEETS][64];
     long fleet_n[WM_CTL_MAX_FLEETS], fleet_run[WM_CTL_MAX_FLEETS];
     double last_market_t;
+    double now;          /* time of the current tick (guards) */
+    double projected_w;  /* what the last reconcile planned against */
 };
 
 const double wm_ctl_req_bounds_s[WM_CTL_REQ_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -55,7 +57,7 @@ static void observe(wm_ctl_stats *st, double d)
             st->req_bucket[b]++;
 }
 
-enum { OUT_SENT, OUT_CONFIRMED, OUT_RETRIED, OUT_ALARMED, OUT_UNSUPPORTED };
+enum { OUT_SENT, OUT_CONFIRMED, OUT_RETRIED, OUT_ALARMED, OUT_UNSUPPORTED, OUT_REVERTED };
 
 void wm_ctl_cfg_default(wm_ctl_cfg *c)
 {
@@ -75,6 +77,8 @@ void wm_ctl_cfg_default(wm_ctl_cfg *c)
     c->batch_max = 500;
     c->default_nameplate_w = 3600;
     c->stale_telemetry_s = 30;
+    c->revert_guard_s = -1;
+    c->revert_window_s = 3600;
 }
 
 wm_status wm_decide_breakeven(void *ctx, const wm_decide_in *in, wm_decide_out *out)
@@ -105,6 +109,8 @@ wm_status wm_ctl_new(const wm_ctl_cfg *cfg, const wm_target *targets, size_t n, 
     if (!c)
         return WM_ENOMEM;
     c->cfg = *cfg;
+    if (!(c->cfg.revert_guard_s >= 0))
+        c->cfg.revert_guard_s = 3 * c->cfg.sleep_s;
     c->n = n;
     c->store = store;
     c->decider = decider;
@@ -162,6 +168,7 @@ const wm_site_sample *wm_ctl_site(const wm_ctl *c) { return &c->site; }
 const wm_decide_out *wm_ctl_decision(const wm_ctl *c) { return &c->dec; }
 const wm_ctl_stats *wm_ctl_stats_get(const wm_ctl *c) { return &c->stats; }
 long wm_ctl_alarms(const wm_ctl *c) { return c->alarms; }
+double wm_ctl_projected_w(const wm_ctl *c) { return c->projected_w; }
 size_t wm_ctl_fleets(const wm_ctl *c) { return c->nfleets; }
 const char *wm_ctl_fleet_name(const wm_ctl *c, size_t f) { return f < c->nfleets ? c->fleet_name[f] : NULL; }
 long wm_ctl_fleet_running(const wm_ctl *c, size_t f) { return f < c->nfleets ? c->fleet_run[f] : 0; }
@@ -198,7 +205,8 @@ static void alarm(wm_ctl *c, double t, const char *kind, const char *miner, cons
         wm_store_alarm(c->store, t, kind, miner, msg);
 }
 
-static bool commandable(const wm_ctl_miner *m) { return wm_miner_can(m->fw, WM_VERB_STOP); }
+static bool commandable(const wm_ctl_miner *m) { return !m->uncontrollable && wm_miner_can(m->fw, WM_VERB_STOP); }
+bool wm_ctl_commandable(const wm_ctl *c, size_t i) { return i < c->n && commandable(&c->m[i]); }
 
 static double nameplate(const wm_ctl *c, const wm_ctl_miner *m)
 {
@@ -223,11 +231,17 @@ static bool running(const wm_ctl *c, const wm_ctl_miner *m)
     return !asleep(c, m);
 }
 
+/* A confirmed stop not yet past revert_guard_s: the miner may resume mining on its own. */
+static bool guarded(const wm_ctl *c, const wm_ctl_miner *m)
+{
+    return m->stop_held && c->now - m->stop_confirmed_t < c->cfg.revert_guard_s;
+}
+
 /* Worst-case power of a miner for cap accounting. */
 static double projected(const wm_ctl *c, const wm_ctl_miner *m)
 {
     double np = nameplate(c, m);
-    if (m->cmd_active && m->cmd_verb == WM_VERB_RESUME)
+    if (m->uncontrollable || (m->cmd_active && m->cmd_verb == WM_VERB_RESUME))
         return fmax(np, isfinite(m->power_w) ? m->power_w : 0);
     if (!isfinite(m->power_w))
         return np;
@@ -345,6 +359,8 @@ static void confirm(wm_ctl *c, double now, size_t *nresend)
                 wm_store_command_state(c->store, m->cmd_id, now, "confirmed", det);
             c->stats.commands[v][OUT_CONFIRMED]++;
             m->cmd_active = false;
+            m->stop_held = m->cmd_verb == WM_VERB_STOP;
+            m->stop_confirmed_t = now;
             continue;
         }
         double wait = (m->cmd_verb == WM_VERB_STOP ? c->cfg.sleep_s : c->cfg.wake_s) + c->cfg.confirm_margin_s;
@@ -362,6 +378,36 @@ static void confirm(wm_ctl *c, double now, size_t *nresend)
             alarm(c, now, "command_unconfirmed", m->target.name, msg);
             c->stats.commands[v][OUT_ALARMED]++;
             m->cmd_active = false;
+        }
+    }
+}
+
+/* Curtail reverts (control.md fault 9): a miner whose stop was confirmed, with no resume sent
+ * since, seen drawing more than idle again. The stop's command row becomes "reverted"; the
+ * second revert within revert_window_s raises a curtail_reverted alarm and the miner is no
+ * longer commanded (counted at its nameplate: it may mine whatever we send). */
+static void detect_reverts(wm_ctl *c, double now)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        wm_ctl_miner *m = &c->m[i];
+        if (!m->stop_held || m->cmd_active || !isfinite(m->power_w) || asleep(c, m))
+            continue;
+        m->stop_held = false;
+        double apart_s = now - m->revert_t;
+        bool again = m->reverts > 0 && apart_s <= c->cfg.revert_window_s;
+        m->reverts++;
+        m->revert_t = now;
+        c->stats.commands[WM_VERB_STOP][OUT_REVERTED]++;
+        char msg[160];
+        snprintf(msg, sizeof msg, "mining again without a resume: measured %.0f W after a confirmed stop (revert %ld)",
+                 m->power_w, m->reverts);
+        if (c->store)
+            wm_store_command_state(c->store, m->cmd_id, now, "reverted", msg);
+        if (again && !m->uncontrollable) {
+            m->uncontrollable = true;
+            snprintf(msg, sizeof msg, "%ld curtail reverts, the last two %.0f s apart: no longer commanded, counted at "
+                     "%.0f W", m->reverts, apart_s, nameplate(c, m));
+            alarm(c, now, "curtail_reverted", m->target.name, msg);
         }
     }
 }
@@ -514,6 +560,7 @@ static void send_cmds(wm_ctl *c, double now, size_t k, bool resend)
         m->cmd_attempts++;
         m->cmd_sent_t = now;
         m->cmd_active = true;
+        m->stop_held = false;
         c->stats.commands[m->cmd_verb][OUT_SENT]++;
     }
     wm_poll_stats ps;
@@ -542,11 +589,14 @@ static void send_cmds(wm_ctl *c, double now, size_t k, bool resend)
 static void reconcile(wm_ctl *c, double now)
 {
     size_t k = 0, kmax = (size_t)c->cfg.batch_max;
-    double proj = 0;
+    double proj = 0, guard = 0; /* guard: what guarded stops would add if they reverted */
     long run[WM_CTL_MAX_FLEETS] = {0};
     for (size_t i = 0; i < c->n; i++) {
-        proj += projected(c, &c->m[i]);
-        run[c->m[i].fleet] += running(c, &c->m[i]);
+        const wm_ctl_miner *m = &c->m[i];
+        proj += projected(c, m);
+        run[m->fleet] += running(c, m);
+        if (guarded(c, m))
+            guard += fmax(0, nameplate(c, m) - projected(c, m));
     }
     double limit = c->cfg.cap_w;
     if (c->dec.cap_w != 0) /* the decider's limit this interval; negative: nothing may run */
@@ -570,11 +620,13 @@ static void reconcile(wm_ctl *c, double now)
         m->cmd_attempts = 0;
         c->idx[k++] = c->order[j];
     }
+    /* wakes: the room left once guarded stops are counted at nameplate (a revert must fit) */
+    proj += guard; /* miners being stopped now still count in full */
     for (size_t j = 0; j < nc && k < kmax && proj <= limit; j++) {
         wm_ctl_miner *m = &c->m[c->order[j]];
         if (!asleep(c, m) || run[m->fleet] >= c->dec.fleet[m->fleet].target_miners)
             continue;
-        double add = nameplate(c, m) - m->power_w;
+        double add = guarded(c, m) ? 0 : nameplate(c, m) - m->power_w; /* a guarded one is counted already */
         if (proj + add > limit)
             continue;
         proj += add;
@@ -583,6 +635,7 @@ static void reconcile(wm_ctl *c, double now)
         m->cmd_attempts = 0;
         c->idx[k++] = c->order[j];
     }
+    c->projected_w = proj;
     send_cmds(c, now, k, false);
 }
 
@@ -593,8 +646,10 @@ wm_status wm_ctl_tick(wm_ctl *c, double now, double price, bool fresh)
 
 wm_status wm_ctl_tick_market(wm_ctl *c, double now, double price, bool fresh, double market_t, double interval_h)
 {
+    c->now = now;
     poll_fleet(c, now);
     account(c, now);
+    detect_reverts(c, now);
     size_t nresend;
     confirm(c, now, &nresend);
     send_cmds(c, now, nresend, true);

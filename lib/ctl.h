@@ -10,6 +10,11 @@
  *   nameplate and miners with an unconfirmed resume count at nameplate;
  * - every command row is committed to the store before the command is sent; it ends
  *   confirmed (by measured power), unsupported, or alarmed after max_attempts;
+ * - a miner whose stop was confirmed still counts at its nameplate for revert_guard_s when
+ *   waking others (it may resume mining on its own: control.md fault 9); a miner seen mining
+ *   again after a confirmed stop, with no resume sent, is a revert; 2 reverts within
+ *   revert_window_s raise a curtail_reverted alarm and make it uncontrollable (never
+ *   commanded again, counted at its nameplate whatever it draws);
  * - unknown telemetry stays unknown (NaN, NULL in the store, absent in /metrics), never 0 W;
  * - stale prices or lost telemetry put the site in the configured safe mode. */
 #ifndef WM_CTL_H
@@ -81,6 +86,9 @@ typedef struct wm_ctl_cfg {
     int batch_max;              /* miners per command batch */
     double default_nameplate_w; /* worst-case power of a miner not yet seen mining steadily */
     double stale_telemetry_s;   /* a miner whose When has not advanced this long: unknown */
+    double revert_guard_s;      /* after a confirmed stop, count the miner at nameplate this long
+                                 * when waking others; < 0 (default): 3 x sleep_s */
+    double revert_window_s;     /* 2 reverts within this long: alarm, uncontrollable */
 } wm_ctl_cfg;
 void wm_ctl_cfg_default(wm_ctl_cfg *c);
 
@@ -104,13 +112,19 @@ typedef struct wm_ctl_miner {
     int64_t cmd_id;
     int cmd_attempts;
     double cmd_sent_t;
+    /* curtail reverts (control.md fault 9) */
+    bool stop_held;             /* a confirmed stop and no resume sent since */
+    double stop_confirmed_t;
+    long reverts;               /* times seen mining again after a confirmed stop */
+    double revert_t;            /* the last revert */
+    bool uncontrollable;        /* curtail_reverted alarm raised: no longer commanded */
 } wm_ctl_miner;
 
 #define WM_CTL_REQ_BUCKETS 10
 extern const double wm_ctl_req_bounds_s[WM_CTL_REQ_BUCKETS]; /* 0.005 .. 5 s */
 
 typedef struct wm_ctl_stats {
-    long commands[4][5];        /* [verb][outcome: sent, confirmed, retried, alarmed, unsupported] */
+    long commands[4][6];        /* [verb][outcome: sent, confirmed, retried, alarmed, unsupported, reverted] */
     long api_errors[WM_MF__COUNT];
     long polls;
     double last_poll_s;
@@ -149,6 +163,12 @@ const char *wm_ctl_fleet_name(const wm_ctl *c, size_t f);
 long wm_ctl_fleet_running(const wm_ctl *c, size_t f);
 long wm_ctl_fleet_miners(const wm_ctl *c, size_t f);
 const wm_ctl_stats *wm_ctl_stats_get(const wm_ctl *c);
+/* The worst-case site power the last reconcile planned against (unknown at nameplate,
+ * resumes and guarded stops at nameplate, uncontrollable miners at nameplate). */
+double wm_ctl_projected_w(const wm_ctl *c);
+/* Miner i can be commanded: its firmware takes stop/resume and it has not been found
+ * reverting curtails. */
+bool wm_ctl_commandable(const wm_ctl *c, size_t i);
 long wm_ctl_alarms(const wm_ctl *c);
 
 #endif

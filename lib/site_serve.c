@@ -57,6 +57,9 @@ static const wm_site_field serve_fields[] = {
     {"tick_s", WM_SK_NUM, "s", 5, 0.05, 3600, false, SV(tick_s), 0, NULL, NULL, "poll/confirm period (wall clock)"},
     {"cap_mw", WM_SK_NUM, "MW", 0, 0, 1e5, false, SV(cap_mw), 0, NULL, NULL,
      "miners' power cap; 0 = interconnect minus firm AI load, over the fleets' highest PUE"},
+    {"revert_guard_s", WM_SK_NUM, "s", -1, -1, 86400, false, SV(revert_guard_s), 0, NULL, NULL,
+     "after a confirmed stop, keep counting the miner at its nameplate this long when waking others (a miner may "
+     "resume mining on its own); -1 = 3 x sleep_s"},
     TEXTF("listen", listen, 0, "HTTP address:port (default 127.0.0.1:8080)"),
     TEXTF("db", db, 0, "SQLite history file (default wattmux.db)"),
     TEXTF("token_file", token_file, 0, "file holding the bearer token for control endpoints"),

@@ -55,6 +55,7 @@ typedef struct wm_site_serve {
     char db[WM_SITE_SERVE_TEXT];
     char token_file[WM_SITE_SERVE_TEXT];
     double cap_mw;              /* 0 = the interconnect minus firm AI load */
+    double revert_guard_s;      /* after a confirmed stop, count the miner at nameplate this long; -1: 3 x sleep_s */
 } wm_site_serve;
 
 #endif

@@ -67,14 +67,28 @@ typedef struct rig {
     wm_ctl *ctl;
 } rig;
 
-static void rig_up(rig *r, const char *spec, const char *start, wm_ctl_cfg *cfg, wm_decider d)
+/* The emulator with sleep_s = wake_s = 1 s, started mining or asleep; fault: a --fault value or
+ * NULL; trace: a --trace file or NULL. */
+static void rig_up_emu(rig *r, const char *spec, const char *start, const char *fault, const char *trace,
+                       wm_ctl_cfg *cfg, wm_decider d)
 {
     memset(r, 0, sizeof *r);
-    r->emu = wmemu_start(spec, "ctl", (const char *const[]){"--sleep-s", "1", "--wake-s", "1", "--start", start, NULL});
+    const char *args[12] = {"--sleep-s", "1", "--wake-s", "1", "--start", start};
+    size_t na = 6;
+    if (fault)
+        args[na++] = "--fault", args[na++] = fault;
+    if (trace)
+        args[na++] = "--trace", args[na++] = trace;
+    r->emu = wmemu_start(spec, "ctl", args);
     assert_int_equal(wm_targets_parse(spec, 4028, &r->t, &r->n, 1000, NULL), WM_OK);
     snprintf(r->db, sizeof r->db, "/tmp/wm_ctl_test_%d_%ld.db", getpid(), random());
     assert_int_equal(wm_store_open(r->db, &r->store, NULL), WM_OK);
     assert_int_equal(wm_ctl_new(cfg, r->t, r->n, r->store, d, &r->ctl), WM_OK);
+}
+
+static void rig_up(rig *r, const char *spec, const char *start, wm_ctl_cfg *cfg, wm_decider d)
+{
+    rig_up_emu(r, spec, start, NULL, NULL, cfg, d);
 }
 
 static void rig_down(rig *r)
@@ -299,6 +313,122 @@ static void test_fleet_targets(void **s)
     rig_down(&r);
 }
 
+/* Curtail reverts (fault 9, every applied curtail undone by the miner 2 sleep_s later). Two
+ * fleets of 10 asleep miners (5 LuxOS ~3.25 kW + 5 bosminer ~1.3 kW each: ~22.9 kW), cap
+ * 25 kW. Fleet a is woken, then the decider moves the power to fleet b: a is stopped and, once
+ * its stops are confirmed, b would fill the room - but a's miners come back on their own.
+ * Records the largest projection and measured site power while b is wanted, and the emulator's
+ * true site power at its highest (the whole run). */
+typedef struct revert_run {
+    double proj_max_w, site_max_w, trace_max_w;
+    long trace_reverts;
+} revert_run;
+
+static void run_revert_swap(rig *r, wm_ctl_cfg *cfg, const char *net, revert_run *out)
+{
+    char spec[64], trace[128];
+    snprintf(spec, sizeof spec, "127.11.%s.1-127.11.%s.20", net, net);
+    snprintf(trace, sizeof trace, "/tmp/wm_ctl_revert_%d_%s.trace", getpid(), net);
+    static fleet_spy fs;
+    fs = (fleet_spy){{10, 0}, 0};
+    rig_up_emu(r, spec, "asleep", "curtail_revert=1", trace, cfg, (wm_decider){fleet_decide, &fs});
+    int fleet[20];
+    for (int i = 0; i < 20; i++)
+        fleet[i] = i < 10 ? 0 : 1;
+    const char *names[] = {"a", "b"};
+    assert_int_equal(wm_ctl_set_fleets(r->ctl, fleet, 2, names), WM_OK);
+    memset(out, 0, sizeof *out);
+    /* fleet a up (at most ~20 s: nameplates are learnt as the miners ramp) */
+    for (int k = 0; k < 80 && wm_ctl_fleet_running(r->ctl, 0) < 10; k++) {
+        assert_int_equal(wm_ctl_tick(r->ctl, now_s(), 50, true), WM_OK);
+        assert_true(wm_ctl_projected_w(r->ctl) <= cfg->cap_w);
+        wmemu_msleep(250);
+    }
+    tick_for(r, 1.5, 50, true); /* steady: every a miner's nameplate learnt */
+    assert_int_equal(running_in(r, 0), 10);
+    fs.want[0] = 0, fs.want[1] = 10; /* the power moves to fleet b */
+    double end = now_s() + 9;
+    while (now_s() < end) {
+        assert_int_equal(wm_ctl_tick(r->ctl, now_s(), 50, true), WM_OK);
+        out->proj_max_w = fmax(out->proj_max_w, wm_ctl_projected_w(r->ctl));
+        out->site_max_w = fmax(out->site_max_w, wm_ctl_site(r->ctl)->power_w);
+        wmemu_msleep(250);
+    }
+    wmemu_stop(r->emu);
+    r->emu = 0;
+    FILE *f = fopen(trace, "r");
+    assert_non_null(f);
+    long ms, mining;
+    double w;
+    while (fscanf(f, "%ld %lf %ld %ld", &ms, &w, &mining, &out->trace_reverts) == 4)
+        out->trace_max_w = fmax(out->trace_max_w, w);
+    fclose(f);
+    unlink(trace);
+}
+
+static void test_curtail_revert(void **s)
+{
+    (void)s;
+    wm_ctl_cfg cfg;
+    cfg_fast(&cfg);
+    cfg.cap_w = 25000;
+    rig r;
+    revert_run rr;
+    run_revert_swap(&r, &cfg, "6", &rr);
+    /* the cap held: the controller's projection, its measurement and the true power */
+    assert_true(rr.proj_max_w <= cfg.cap_w);
+    assert_true(rr.site_max_w <= cfg.cap_w);
+    assert_true(rr.trace_max_w <= cfg.cap_w);
+    assert_true(rr.trace_reverts >= 20);
+    /* every a miner reverted twice: counted, alarmed once, then left alone and counted at nameplate */
+    const wm_ctl_stats *st = wm_ctl_stats_get(r.ctl);
+    assert_true(st->commands[WM_VERB_STOP][5] >= 20);
+    json_t *rows;
+    assert_int_equal(wm_store_query(r.store, "alarms", 0, 1000, &rows), WM_OK);
+    size_t i, nrev = 0;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+        nrev += !strcmp(json_string_value(json_object_get(row, "kind")), "curtail_reverted");
+    json_decref(rows);
+    assert_int_equal(nrev, 10);
+    for (size_t k = 0; k < 20; k++) {
+        const wm_ctl_miner *m = wm_ctl_miner_at(r.ctl, k);
+        assert_int_equal(m->uncontrollable, k < 10);
+        assert_int_equal(wm_ctl_commandable(r.ctl, k), k >= 10);
+        if (k < 10)
+            assert_true(m->reverts >= 2);
+    }
+    assert_int_equal(wm_ctl_fleet_running(r.ctl, 0), 10); /* a mines on its own */
+    assert_int_equal(wm_ctl_fleet_running(r.ctl, 1), 0);  /* no room left for b */
+    assert_int_equal(wm_store_query(r.store, "commands", 0, 1000, &rows), WM_OK);
+    long reverted = 0, to_b = 0;
+    json_array_foreach(rows, i, row) {
+        reverted += !strcmp(json_string_value(json_object_get(row, "state")), "reverted");
+        for (size_t k = 10; k < 20; k++)
+            to_b += !strcmp(json_string_value(json_object_get(row, "miner")), r.t[k].name);
+    }
+    json_decref(rows);
+    assert_int_equal(reverted, st->commands[WM_VERB_STOP][5]);
+    assert_int_equal(to_b, 0); /* b was never woken into room a revert needed */
+    rig_down(&r);
+}
+
+/* The same swap without the revert guard: fleet b fills the room freed by a's confirmed stops,
+ * a's miners come back, and the projection goes over the cap (what the guard prevents). */
+static void test_curtail_revert_unguarded(void **s)
+{
+    (void)s;
+    wm_ctl_cfg cfg;
+    cfg_fast(&cfg);
+    cfg.cap_w = 25000;
+    cfg.revert_guard_s = 0;
+    rig r;
+    revert_run rr;
+    run_revert_swap(&r, &cfg, "7", &rr);
+    assert_true(rr.proj_max_w > cfg.cap_w);
+    rig_down(&r);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -311,6 +441,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lost_telemetry),
         cmocka_unit_test(test_wake_under_cap),
         cmocka_unit_test(test_fleet_targets),
+        cmocka_unit_test(test_curtail_revert),
+        cmocka_unit_test(test_curtail_revert_unguarded),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
