@@ -4,7 +4,8 @@
 # real ERCOT LZ_WEST prices (2023-07-31, a day that crosses the break-even several times) at
 # 900x. Fault 9 includes reverts: 10% of applied curtails are undone by the miner 2 s later.
 # Checks: the emulator's true site power never exceeds the cap through full curtail/wake
-# cycles (reverts included); reverted miners are curtailed again; every command is confirmed
+# cycles (reverts included); reverts are counted (command rows "reverted", the metric) and
+# reverted miners are curtailed again, alarmed once they revert twice; every command is confirmed
 # or alarmed; missing telemetry is never 0 W; the API
 # (status, fleet, history, auth, body limit); `promtool check metrics` accepts /metrics and a
 # real Prometheus server scrapes it; kill -9 of the daemon mid-run, restart: integrity_check
@@ -97,11 +98,22 @@ maxw=$(sort -k2 -g "$W/trace" | tail -1 | awk '{print $2}')
 check "true site power never above the cap (max ${maxw} W, cap 2000000 W)" 'awk -v m="$maxw" "BEGIN{exit !(m <= 2000000)}"'
 revs=$(tail -1 "$W/trace" | awk '{print $4}')
 check "fault 9: miners reverted applied curtails ($revs so far)" '[ "${revs:-0}" -gt 0 ]'
-# a stop sent to a miner whose previous command was a confirmed stop: it woke up by itself
+# a stop sent to a miner whose previous command was a confirmed stop it undid by itself
 recurt=$(q "with c as (select verb, state, lag(verb) over (partition by miner order by id) pv,
                               lag(state) over (partition by miner order by id) ps from commands)
-            select count(*) from c where verb='stop' and pv='stop' and ps='confirmed'")
+            select count(*) from c where verb='stop' and pv='stop' and ps='reverted'")
 check "reverted miners were curtailed again ($recurt re-curtail(s))" '[ "$recurt" -gt 0 ]'
+nrev=$(q "select count(*) from commands where state='reverted'")
+mrev=$(grep '^curtail_commands_total{verb="stop",outcome="reverted"}' "$W/metrics.txt" | awk '{print $2}')
+check "reverts counted: $nrev stop(s) marked reverted, metric ${mrev:-missing} at 6 s" '[ "$nrev" -gt 0 ] && [ -n "$mrev" ]'
+# a miner reverting twice within revert_window_s is alarmed once and no longer commanded
+ralarm=$(q "select count(*) from alarms where kind='curtail_reverted'")
+twice=$(q "select count(*) from (select miner from commands where state='reverted' group by miner having count(*) >= 2)")
+# (with 10% reverts and a few curtail phases per miner, few or none revert twice in this run;
+# tests/unit/test_ctl.c drives every miner of a fleet into the alarm)
+check "curtail_reverted alarms: $ralarm, one per miner that reverted twice ($twice)" '[ "$ralarm" = "$twice" ]'
+after=$(q "select count(*) from commands c join alarms a on a.miner = c.miner and a.kind='curtail_reverted' where c.t_created > a.t")
+check "alarmed reverting miners are not commanded again ($after command(s))" '[ "$after" = 0 ]'
 # A command must end within max_attempts (3) x (wake_s 2 + margin 1.5 s = 7 ticks of 0.5 s, + 1)
 # ticks; counted in controller ticks (site rows), which holds however slow a tick is (ASan).
 open=$(q "select count(*) from commands c where state not in ('confirmed','alarmed','unsupported')
