@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct wm_api {
     pthread_mutex_t mu;
@@ -24,6 +25,13 @@ struct wm_api {
     bool has_token;
     int want_mode;
     struct MHD_Daemon *mhd;
+    /* plan results file (controller thread only) */
+    char plan_path[1024];
+    bool plan_seen;             /* stat/read attempted with plan_mtim/plan_size */
+    struct timespec plan_mtim;
+    off_t plan_size;
+    char *plan_text;            /* the file's JSON, compact; NULL when none or bad */
+    char plan_err[600];
 };
 
 wm_status wm_api_new(const char *store_path, const char *token, wm_api **out)
@@ -61,7 +69,7 @@ void wm_api_free(wm_api *a)
         return;
     wm_api_stop(a);
     pthread_mutex_destroy(&a->mu);
-    free(a->status), free(a->fleet), free(a->metrics), free(a->plan);
+    free(a->status), free(a->fleet), free(a->metrics), free(a->plan), free(a->plan_text);
     free(a);
 }
 
@@ -72,6 +80,96 @@ int wm_api_take_mode(wm_api *a)
     a->want_mode = -1;
     pthread_mutex_unlock(&a->mu);
     return m;
+}
+
+/* ------------------------------------------------------------------ plan results file */
+
+wm_status wm_api_set_plan_file(wm_api *a, const char *path)
+{
+    if (path && strlen(path) >= sizeof a->plan_path)
+        return WM_EINVAL;
+    snprintf(a->plan_path, sizeof a->plan_path, "%s", path ? path : "");
+    a->plan_seen = false;
+    free(a->plan_text);
+    a->plan_text = NULL;
+    a->plan_err[0] = 0;
+    return WM_OK;
+}
+
+static void plan_fail(wm_api *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void plan_fail(wm_api *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->plan_err, sizeof a->plan_err, fmt, ap);
+    va_end(ap);
+    free(a->plan_text);
+    a->plan_text = NULL;
+}
+
+/* Read the plan file at path into plan_text; false with plan_err set when it is not usable. */
+static bool plan_load(wm_api *a, const char *path, const struct stat *sb)
+{
+    if (!S_ISREG(sb->st_mode)) {
+        plan_fail(a, "plan file %s: not a regular file", path);
+        return false;
+    }
+    if (sb->st_size > WM_API_MAX_PLAN) {
+        plan_fail(a, "plan file %s: %lld bytes, more than the %d allowed", path, (long long)sb->st_size,
+                  WM_API_MAX_PLAN);
+        return false;
+    }
+    json_error_t je;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        plan_fail(a, "plan file %s:%d:%d: %s", path, je.line, je.column, je.text);
+        return false;
+    }
+    if (!json_is_object(j) || !json_is_array(json_object_get(j, "strategies"))) {
+        json_decref(j);
+        plan_fail(a, "plan file %s: expected the JSON of `wattmux plan --json` (an object with strategies[])", path);
+        return false;
+    }
+    char *txt = json_dumps(j, JSON_COMPACT); /* 17 digits: numbers round-trip */
+    json_decref(j);
+    if (!txt) {
+        plan_fail(a, "plan file %s: out of memory", path);
+        return false;
+    }
+    free(a->plan_text);
+    a->plan_text = txt;
+    a->plan_err[0] = 0;
+    return true;
+}
+
+/* Re-read the plan file when its mtime or size changed since the last look. */
+static void plan_refresh(wm_api *a)
+{
+    if (!a->plan_path[0])
+        return;
+    char path[sizeof a->plan_path + sizeof "/results.json"];
+    snprintf(path, sizeof path, "%s", a->plan_path);
+    struct stat sb;
+    int rc = stat(path, &sb);
+    if (rc == 0 && S_ISDIR(sb.st_mode)) { /* `wattmux plan --out DIR` */
+        snprintf(path, sizeof path, "%s/results.json", a->plan_path);
+        rc = stat(path, &sb);
+    }
+    if (rc != 0) {
+        int e = errno;
+        if (!a->plan_seen || a->plan_size != -1 || a->plan_text)
+            plan_fail(a, "plan file %s: %s", path, strerror(e));
+        a->plan_seen = true;
+        a->plan_size = -1;
+        return;
+    }
+    if (a->plan_seen && sb.st_size == a->plan_size && sb.st_mtim.tv_sec == a->plan_mtim.tv_sec &&
+        sb.st_mtim.tv_nsec == a->plan_mtim.tv_nsec)
+        return;
+    a->plan_seen = true;
+    a->plan_size = sb.st_size;
+    a->plan_mtim = sb.st_mtim;
+    plan_load(a, path, &sb);
 }
 
 /* ------------------------------------------------------------------ rendering */
@@ -283,8 +381,22 @@ wm_status wm_api_publish(wm_api *a, const wm_ctl *c, double now)
     json_object_set_new(pl, "detail", json_is_object(det) ? det : json_null());
     if (!json_is_object(det))
         json_decref(det);
-    char *plan = json_dumps(pl, JSON_COMPACT);
+    char *dec_txt = json_dumps(pl, JSON_COMPACT);
     json_decref(pl);
+    /* {"decision": ..., "plan": <the plan file's JSON> | null, "plan_file", "plan_error"} */
+    plan_refresh(a);
+    json_t *pf = json_object();
+    json_object_set_new(pf, "plan_file", a->plan_path[0] ? json_string(a->plan_path) : json_null());
+    json_object_set_new(pf, "plan_error", a->plan_err[0] ? json_string(a->plan_err) : json_null());
+    char *pf_txt = json_dumps(pf, JSON_COMPACT);
+    json_decref(pf);
+    char *plan = NULL;
+    if (dec_txt && pf_txt) {
+        sbuf pb = {0};
+        sb_printf(&pb, "{\"decision\":%s,\"plan\":%s,%s", dec_txt, a->plan_text ? a->plan_text : "null", pf_txt + 1);
+        plan = pb.p;
+    }
+    free(dec_txt), free(pf_txt);
 
     size_t mlen;
     char *metrics = render_metrics(c, &mlen);

@@ -5,7 +5,8 @@
  *
  * Invariants: the controller thread publishes, HTTP threads only read copies under a mutex;
  * control endpoints require "Authorization: Bearer <token>" and are disabled without a
- * token; request bodies over WM_API_MAX_BODY are refused (413) and change nothing; the
+ * token; request bodies over WM_API_MAX_BODY are refused (413) and change nothing; a bad plan
+ * file is reported in the plan's JSON, never fatal; the
  * server binds 127.0.0.1 unless told otherwise; unknown power is absent from /metrics and
  * null in JSON, never 0. */
 #ifndef WM_API_H
@@ -22,7 +23,15 @@ typedef struct wm_api wm_api;
 wm_status wm_api_new(const char *store_path, const char *token, wm_api **out);
 void wm_api_free(wm_api *a);
 
-/* Render status, fleet and metrics from the controller (controller thread, after a tick). */
+/* Plan results served by /api/v1/plan next to the decision: a file written by `wattmux plan
+ * SITE.yaml --json > FILE`, or the results.json of `wattmux plan --out DIR` (a directory means
+ * DIR/results.json). Read at the next publish and again whenever its mtime or size changes; a
+ * missing, oversized (> WM_API_MAX_PLAN) or malformed file serves "plan": null with the reason
+ * in "plan_error". NULL or "": no plan file. */
+#define WM_API_MAX_PLAN (16 * 1024 * 1024)
+wm_status wm_api_set_plan_file(wm_api *a, const char *path);
+
+/* Render status, fleet, plan and metrics from the controller (controller thread, after a tick). */
 wm_status wm_api_publish(wm_api *a, const wm_ctl *c, double now);
 /* A mode change requested over the API since the last call (-1 = none). */
 int wm_api_take_mode(wm_api *a);

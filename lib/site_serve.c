@@ -63,13 +63,40 @@ static const wm_site_field serve_fields[] = {
     TEXTF("listen", listen, 0, "HTTP address:port (default 127.0.0.1:8080)"),
     TEXTF("db", db, 0, "SQLite history file (default wattmux.db)"),
     TEXTF("token_file", token_file, 0, "file holding the bearer token for control endpoints"),
+    TEXTF("plan_json", plan_json, 0,
+          "plan results served by /api/v1/plan: `wattmux plan SITE.yaml --json > FILE` (or a --out DIR); re-read when "
+          "it changes"),
     {NULL, WM_SK_NUM, NULL, 0, 0, 0, false, 0, 0, NULL, NULL, NULL}};
 const wm_site_schema wm_site_serve_schema = {"serve", 0, 0, serve_fields};
+
+/* A relative path of the serve: section made relative to the site file's directory. */
+static wm_status rebase(const wm_site *s, char *path, const char *key, wm_err *err)
+{
+    const char *slash = strrchr(s->source, '/');
+    if (!path[0] || path[0] == '/' || !slash)
+        return WM_OK;
+    size_t dl = (size_t)(slash - s->source) + 1, pl = strlen(path);
+    if (dl + pl >= WM_SITE_SERVE_TEXT)
+        return wm_err_set(err, WM_ELIMIT, s->source, 0, 0, "serve: %s: the path with the site file's directory is "
+                          "longer than %d characters", key, WM_SITE_SERVE_TEXT - 1);
+    memmove(path + dl, path, pl + 1);
+    memcpy(path, s->source, dl);
+    return WM_OK;
+}
 
 wm_status wm_site_serve_resolve(wm_site *s, wm_err *err)
 {
     wm_site_serve *v = &s->serve;
-    v->present = v->nminers > 0 || v->csv[0] || v->url[0] || v->listen[0] || v->db[0] || v->token_file[0];
+    v->present = v->nminers > 0 || v->csv[0] || v->url[0] || v->listen[0] || v->db[0] || v->token_file[0] ||
+                 v->plan_json[0];
+    struct { char *p; const char *key; } paths[] = {{v->csv, "prices.csv"}, {v->headers_file, "prices.headers_file"},
+                                                     {v->db, "db"}, {v->token_file, "token_file"},
+                                                     {v->plan_json, "plan_json"}};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        wm_status st = rebase(s, paths[i].p, paths[i].key, err);
+        if (st != WM_OK)
+            return st;
+    }
     for (size_t i = 0; i < v->nminers; i++) {
         wm_site_serve_miners *m = &v->miners[i];
         m->fleet_index = -1;

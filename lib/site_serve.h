@@ -3,7 +3,9 @@
  * apart from site.h so the section is one self-contained block: site.h embeds wm_site_serve in
  * wm_site and appends wm_site_serve_schema to its root table; the schema and the checks live in
  * site_serve.c. Invariants after a successful site load: every miners entry names a fleet of
- * the site (fleet_index resolved), at most one price source is given, texts fit their buffers.
+ * the site (fleet_index resolved), at most one price source is given, texts fit their buffers,
+ * and the paths it names (csv, headers_file, db, token_file, plan_json) are relative to the
+ * site file's directory (resolved: prefixed with it) or absolute.
  * An absent section leaves present == false and every value at its default. */
 #ifndef WM_SITE_SERVE_H
 #define WM_SITE_SERVE_H
@@ -54,6 +56,7 @@ typedef struct wm_site_serve {
     char listen[64];
     char db[WM_SITE_SERVE_TEXT];
     char token_file[WM_SITE_SERVE_TEXT];
+    char plan_json[WM_SITE_SERVE_TEXT]; /* `wattmux plan --json` output (or --out DIR) served by /api/v1/plan */
     double cap_mw;              /* 0 = the interconnect minus firm AI load */
     double revert_guard_s;      /* after a confirmed stop, count the miner at nameplate this long; -1: 3 x sleep_s */
 } wm_site_serve;

@@ -32,6 +32,7 @@ static const wm_param p_serve[] = {
     {"db", "db", WM_PARAM_STR, "", 0, 0, 0, "wattmux.db", "SQLite history file (WAL)"},
     {"listen", "listen", WM_PARAM_STR, "", 0, 0, 0, "127.0.0.1:8080", "HTTP address:port (API, /metrics, dashboard)"},
     {"token-file", "token_file", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "file holding the bearer token for control endpoints (none: control disabled)"},
+    {"plan-json", "plan_json", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "plan results served by /api/v1/plan and the dashboard: the output of `wattmux plan SITE.yaml --json > FILE` (or a `wattmux plan --out` DIR); re-read when it changes"},
     {"http-threads", "http_threads", WM_PARAM_INT, "", 2, 1, 64, NULL, "HTTP server threads"},
     {"prices", "prices", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "price CSV replayed on an accelerated clock"},
     {"price-column", "price_column", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "price column of the CSV (default: the first value column)"},
@@ -61,7 +62,7 @@ static const wm_param p_serve[] = {
     {"duration-s", "duration_s", WM_PARAM_NUM, "s", 0, 0, 1e9, NULL, "stop after this long (0: run until SIGTERM)"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
-enum { V_MINERS, V_CAP, V_DECIDER, V_DB, V_LISTEN, V_TOKEN, V_HTTPT, V_PRICES, V_PCOL, V_PTZ, V_PSTART, V_SPEED, V_PURL,
+enum { V_MINERS, V_CAP, V_DECIDER, V_DB, V_LISTEN, V_TOKEN, V_PLAN, V_HTTPT, V_PRICES, V_PCOL, V_PTZ, V_PSTART, V_SPEED, V_PURL,
        V_PFMT, V_SPOINT, V_PHDR,
        V_STALE, V_SAFE, V_INTERVAL, V_TICK, V_HASHPRICE, V_PUE, V_EFF, V_SLEEP, V_WAKE, V_MARGIN, V_ATTEMPTS,
        V_IDLE, V_BATCH, V_NAMEPLATE, V_RGUARD, V_STALETEL, V_DURATION, V__N };
@@ -373,7 +374,9 @@ int cmd_serve(int argc, char **argv)
             if (fw_of[i] != WM_FW_UNKNOWN)
                 wm_ctl_set_fw(ctl, i, fw_of[i]);
     }
+    const char *plan_json = pick(v, V_PLAN, sp ? sv->plan_json : NULL);
     if ((st = wm_api_new(db, token[0] ? token : NULL, &api)) != WM_OK ||
+        (st = wm_api_set_plan_file(api, plan_json)) != WM_OK ||
         (st = wm_api_listen(api, laddr, lport, (int)v[V_HTTPT].num, &err)) != WM_OK) {
         ret = cli_error(prog, st, &err);
         goto out;

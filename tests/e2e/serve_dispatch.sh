@@ -23,10 +23,15 @@ freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0))
 [ -f "$PRICES" ] || { echo "missing $PRICES"; echo "[  FAILED  ] 1 test(s)"; exit 1; }
 NET=$((40 + ($$ + 77) % 150))
 PORT=$(freeport)
-# the example, moved to this run's loopback network, port and database; prices by absolute path
+# the example, moved to this run's loopback network, port and directory: its relative paths
+# (prices, db, plan_json) are resolved against the site file's directory, not the working one
+ln -s "$PRICES" "$W/prices.csv"
 sed -e "s#127\.0\.30\.#127.$NET.30.#g; s#127\.0\.31\.#127.$NET.31.#g" \
-    -e "s#listen: 127.0.0.1:8080#listen: 127.0.0.1:$PORT#; s#db: wattmux-live.db#db: $W/w.db#" \
-    -e "s#csv: ../shared/data/power/ercot_rtm_lz_hourly_2023.csv#csv: $PRICES#" examples/site-live.yaml > "$W/site.yaml"
+    -e "s#listen: 127.0.0.1:8080#listen: 127.0.0.1:$PORT#; s#db: /tmp/wattmux-live.db#db: w.db#" \
+    -e "s#  \# plan_json: plan.json#  plan_json: plan.json#" \
+    -e "s#csv: ../../shared/data/power/ercot_rtm_lz_hourly_2023.csv#csv: prices.csv#" examples/site-live.yaml > "$W/site.yaml"
+grep -q "plan_json: plan.json" "$W/site.yaml" || echo "site.yaml: plan_json not set"
+rm -f w.db
 "$BUILD/wattmux-emu" --miners "127.$NET.30.1-127.$NET.30.20,127.$NET.31.1-127.$NET.31.20" --profile ctl \
   --start asleep --sleep-s 1 --wake-s 1 --trace "$W/trace" --ready "$W/ready" --duration-s 120 2>"$W/emu.err" &
 EMU=$!; pids+=("$EMU")
@@ -35,6 +40,7 @@ for _ in $(seq 200); do [ -f "$W/ready" ] && break; sleep 0.05; done
 "$BUILD/wattmux" serve "$W/site.yaml" --duration-s 46 2>"$W/serve.err"
 rc=$?
 check "serve runs from the site file alone and stops cleanly" '[ "$rc" = 0 ]' "$(tail -3 "$W/serve.err")"
+check "serve: paths are relative to the site file (prices.csv, db w.db in $W)" '[ -s "$W/w.db" ] && [ ! -e w.db ]'
 kill "$EMU" 2>/dev/null; wait "$EMU" 2>/dev/null
 "$BUILD/wattmux" dispatch "$W/site.yaml" --prices "$PRICES" --column LZ_WEST --from "2023-02-24 15:00" \
   --to "2023-02-25 01:00" --out "$W/sched.json" >/dev/null 2>"$W/dispatch.err"
@@ -91,16 +97,36 @@ rm -f "$W/ready"
   --ready "$W/ready" --duration-s 30 2>>"$W/emu.err" &
 EMU=$!; pids+=("$EMU")
 for _ in $(seq 200); do [ -f "$W/ready" ] && break; sleep 0.05; done
-"$BUILD/wattmux" serve "$W/site.yaml" --duration-s 6 --speed 1 --db "$W/w2.db" 2>>"$W/serve.err" &
+"$BUILD/wattmux" serve "$W/site.yaml" --duration-s 40 --speed 1 --db "$W/w2.db" 2>>"$W/serve.err" &
 SRV=$!; pids+=("$SRV")
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/api/v1/plan" 2>/dev/null | grep -q '"detail":{' && break; sleep 0.2; done
-curl -fs "http://127.0.0.1:$PORT/api/v1/plan" > "$W/plan.json"
+curl -fs "http://127.0.0.1:$PORT/api/v1/plan" > "$W/api_plan.json"
 curl -fs "http://127.0.0.1:$PORT/api/v1/decisions?limit=5" > "$W/dec.json"
 check "/api/v1/plan shows the dispatch decision per fleet" \
-  'python3 -c "import json,sys;d=json.load(open(\"$W/plan.json\"));sys.exit(0 if d[\"source\"]==\"dispatch\" and [f[\"fleet\"] for f in d[\"fleets\"]]==[\"xp\",\"old\"] and d[\"fleets\"][1][\"target_miners\"]==7 else 1)"'
+  'python3 -c "import json,sys;d=json.load(open(\"$W/api_plan.json\"))[\"decision\"];sys.exit(0 if d[\"source\"]==\"dispatch\" and [f[\"fleet\"] for f in d[\"fleets\"]]==[\"xp\",\"old\"] and d[\"fleets\"][1][\"target_miners\"]==7 else 1)"'
+# plan results (serve.plan_json: plan.json next to the site file): missing, then written by
+# `wattmux plan`, then malformed - served as null + an error, re-read on each change
+check "/api/v1/plan: missing plan file -> plan null and the reason" \
+  'python3 -c "import json,sys;d=json.load(open(\"$W/api_plan.json\"));sys.exit(0 if d[\"plan\"] is None and \"No such file\" in d[\"plan_error\"] and d[\"plan_file\"]==\"$W/plan.json\" else 1)"' "$(cat "$W/api_plan.json" | head -c 300)"
+"$BUILD/wattmux" plan examples/site.yaml --paths 200 --threads 1 --json > "$W/plan.tmp" && mv "$W/plan.tmp" "$W/plan.json"
+planq() { # wait until /api/v1/plan satisfies the python expression $1 on d
+  for _ in $(seq 40); do
+    curl -fs "http://127.0.0.1:$PORT/api/v1/plan" > "$W/api_plan.json" 2>/dev/null &&
+      python3 -c "import json,sys;d=json.load(open(\"$W/api_plan.json\"));f=json.load(open(\"$W/plan.json\")) if \"$2\" else None;sys.exit(0 if $1 else 1)" 2>/dev/null && return 0
+    sleep 0.25
+  done; return 1; }
+check "/api/v1/plan serves the wattmux plan --json file next to the decision" \
+  'planq "d[\"plan\"]==f and d[\"plan_error\"] is None and d[\"decision\"][\"source\"]==\"dispatch\"" 1'
+printf '{"strategies": [1, 2,' > "$W/plan.json"
+check "/api/v1/plan: malformed plan file re-read -> plan null, error with file:line:col" \
+  'planq "d[\"plan\"] is None and \"plan.json:1:\" in d[\"plan_error\"]" ""'
+echo '{"not": "a plan"}' > "$W/plan.json"
+check "/api/v1/plan: JSON that is not a plan result -> plan null and why" \
+  'planq "d[\"plan\"] is None and \"strategies\" in d[\"plan_error\"]" ""'
+check "the daemon survived the bad plan files" 'kill -0 $SRV'
 check "/api/v1/decisions serves the detail as JSON" \
   'python3 -c "import json,sys;d=json.load(open(\"$W/dec.json\"));sys.exit(0 if d[\"decisions\"] and isinstance(d[\"decisions\"][0][\"detail\"],dict) else 1)"'
-wait "$SRV"
+kill "$SRV"; wait "$SRV"
 echo "[==========] $((pass + fail)) test(s) run."
 echo "[  PASSED  ] $pass test(s)."
 [ "$fail" -gt 0 ] && echo "[  FAILED  ] $fail test(s)."
