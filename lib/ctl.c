@@ -85,6 +85,8 @@ wm_status wm_decide_breakeven(void *ctx, const wm_decide_in *in, wm_decide_out *
 {
     (void)ctx;
     memset(out, 0, sizeof *out);
+    for (size_t f = 0; f < WM_CTL_MAX_FLEETS; f++) /* one rule for every fleet; no per-fleet MW known */
+        out->fleet[f] = (wm_fleet_target){0, NAN, NAN, in->breakeven_usd_per_mwh};
     if (!in->price_fresh || !isfinite(in->price_usd_per_mwh)) {
         snprintf(out->mode, sizeof out->mode, "safe");
         snprintf(out->reason, sizeof out->reason, "no fresh price");
@@ -453,6 +455,8 @@ static void decide(wm_ctl *c, double now, double price, bool fresh, double marke
     memset(&d, 0, sizeof d);
     if (c->decider.decide(c->decider.ctx, &in, &d) != WM_OK) {
         memset(&d, 0, sizeof d);
+        for (size_t f = 0; f < WM_CTL_MAX_FLEETS; f++)
+            d.fleet[f] = (wm_fleet_target){0, NAN, NAN, NAN};
         snprintf(d.mode, sizeof d.mode, "safe");
         snprintf(d.reason, sizeof d.reason, "decider failed");
     }

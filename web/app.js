@@ -10,7 +10,7 @@ const charts = {
   npv: echarts.init($('chart-npv')),
 };
 window.wattmuxReady = false;
-window.wattmuxPoints = { power: 0, price: 0, revenue: 0, plan: 0, npv: 0 };
+window.wattmuxPoints = { power: 0, price: 0, revenue: 0, plan: 0, npv: 0, targets: 0 };
 
 async function get(path) {
   const r = await fetch(path, { cache: 'no-store' });
@@ -66,15 +66,17 @@ function drawFleet(fl) {
   const ms = fl.miners || [];
   const up = ms.filter((m) => m.up).length;
   const unknown = ms.filter((m) => m.power_w === null).length;
+  const reverting = ms.filter((m) => m.uncontrollable).length;
   $('fleet-summary').textContent = `${ms.length} miners, ${up} up, ${unknown} with unknown power, ` +
-    `${ms.filter((m) => !m.commandable).length} cannot be commanded (stock firmware is read-only on 4028)`;
+    `${ms.filter((m) => !m.commandable).length} cannot be commanded (stock firmware is read-only on 4028` +
+    (reverting ? `; ${reverting} undo curtails: alarm curtail_reverted` : '') + ')';
   const rows = ms.slice().sort((a, b) => (a.up - b.up)).slice(0, 200);
   const tb = document.querySelector('#fleet tbody');
   tb.innerHTML = '';
   for (const m of rows) {
     const tr = document.createElement('tr');
     const cells = [m.miner, m.firmware, m.state, fmt(m.hashrate_th_s, 2), fmt(m.power_w, 0), m.power_source || '-',
-      fmt(m.temp_c, 0), m.command || '-', m.error || ''];
+      fmt(m.temp_c, 0), m.uncontrollable ? 'none (reverts curtails)' : (m.command || '-'), m.error || ''];
     cells.forEach((c, i) => {
       const td = document.createElement('td');
       td.textContent = c;
@@ -85,13 +87,15 @@ function drawFleet(fl) {
   }
 }
 
-// The "Latest plan" panel. /api/v1/plan carries either Monte Carlo plan results (the output
-// of `wattmux plan --json`: strategies[] and recommended{}, possibly under "plan") or only the
-// controller's latest decision; both are rendered as tables, never as raw JSON.
+// The "Latest plan" panel. /api/v1/plan is {decision, plan, plan_file, plan_error}: plan is the
+// file given by serve.plan_json / --plan-json (`wattmux plan SITE.yaml --json`: strategies[]
+// with NPV in $M, recommended{}; or `wattmux plan --out DIR`'s results.json: NPV in USD,
+// recommended_x_mw), null when there is none or it is bad (plan_error says why). Rendered as
+// tables, never as raw JSON; without plan results the panel shows the decision.
 const musd = (v) => fmt(v, 1);
-function tableRows(head, rows, numCols, markRow) {
-  const th = document.querySelector('#plan-table thead');
-  const tb = document.querySelector('#plan-table tbody');
+function fillTable(sel, head, rows, numCols, markRow) {
+  const th = document.querySelector(sel + ' thead');
+  const tb = document.querySelector(sel + ' tbody');
   th.innerHTML = '';
   tb.innerHTML = '';
   const hr = document.createElement('tr');
@@ -117,13 +121,24 @@ function tableRows(head, rows, numCols, markRow) {
   return rows.length;
 }
 
-function drawPlan(plan) {
-  const p = plan && Array.isArray(plan.strategies) ? plan
-    : (plan && plan.plan && Array.isArray(plan.plan.strategies) ? plan.plan : null);
+// One strategy row in $M whichever output it came from.
+const USES = ['colo', 'cloud', 'tokens', 'train'];
+const label = (r) => r.strategy || `${r.use} ${fmt(r.colo_mw, 0)} MW`;
+const xmw = (r) => (r.x_mw !== undefined ? r.x_mw : r.colo_mw);
+const inM = (r, k) => (r[k + '_musd'] !== undefined ? r[k + '_musd']
+  : (r[k + '_usd'] === undefined || r[k + '_usd'] === null ? null : r[k + '_usd'] / 1e6));
+const usesOf = (r) => (r.use && r.x_mw === undefined ? (r.colo_mw > 0 ? [r.use] : [])
+  : USES.filter((k) => r[k + '_mw'] > 0));
+
+function drawPlan(resp) {
+  const p = resp && Array.isArray(resp.strategies) ? resp
+    : (resp && resp.plan && Array.isArray(resp.plan.strategies) ? resp.plan : null);
   const npvBox = $('chart-npv');
+  const d = (resp && resp.decision) || resp || {};
   if (!p) {
-    const d = plan || {};
-    $('plan-summary').textContent = 'Controller decision (no Monte Carlo plan results in /api/v1/plan)';
+    const why = resp && resp.plan_error ? `; ${resp.plan_error}` : (resp && resp.plan_file ? '' : '; no plan file (serve.plan_json)');
+    $('plan-summary').textContent = `Controller decision, no plan results${why}`;
+    $('plan-summary').className = resp && resp.plan_error ? 'warn' : '';
     const rows = [
       ['mode', d.mode || 'unknown'],
       ['mine', d.mine === undefined ? 'unknown' : (d.mine ? 'yes' : 'no')],
@@ -133,49 +148,56 @@ function drawPlan(plan) {
       ['reason', d.reason || '-'],
       ['source', d.source || '-'],
     ];
-    window.wattmuxPoints.plan = tableRows(['field', 'value'], rows, [], -1);
+    window.wattmuxPoints.plan = fillTable('#plan-table', ['field', 'value'], rows, [], -1);
     window.wattmuxPoints.npv = 0;
     npvBox.style.display = 'none';
     return;
   }
-  const rec = p.recommended || null;
-  // strategies are labelled ("40 MW colo + 60 MW mining"); older outputs had use + colo_mw
-  const label = (r) => r.strategy || `${r.use} ${fmt(r.colo_mw, 0)} MW`;
-  const xmw = (r) => (r.x_mw !== undefined ? r.x_mw : r.colo_mw);
+  $('plan-summary').className = '';
+  let rec = p.recommended || null;
+  if (!rec && p.recommended_x_mw !== undefined && p.recommended_x_mw !== null) { // results.json
+    const best = p.strategies.filter((r) => xmw(r) === p.recommended_x_mw)
+      .sort((a, b) => inM(b, 'npv_mean') - inM(a, 'npv_mean'))[0];
+    rec = best || null;
+  }
+  // readable with many strategies: every single use (and stay mining), the mixes of two uses on
+  // the efficient frontier, and the recommended one; the other mixes are counted, not listed
+  const shown = p.strategies.filter((r) => usesOf(r).length <= 1 || r.efficient === 'yes' ||
+    (rec && label(r) === label(rec)));
+  const hidden = p.strategies.length - shown.length;
   let recRow = -1;
-  const rows = p.strategies.map((r, k) => {
+  const rows = shown.map((r, k) => {
     if (rec && label(r) === label(rec)) recRow = k;
-    return [label(r), fmt(xmw(r), 1), fmt(r.mining_mw, 1), musd(r.npv_mean_musd), musd(r.npv_p5_musd),
-      musd(r.npv_p95_musd), fmt(r.p_npv_negative, 3), musd(r.cvar5_musd), r.within_limit || '-'];
+    return [label(r), fmt(xmw(r), 1), fmt(r.mining_mw, 1), musd(inM(r, 'npv_mean')), musd(inM(r, 'npv_p5')),
+      musd(inM(r, 'npv_p95')), fmt(r.p_npv_negative, 3), musd(inM(r, 'cvar5')), r.efficient || '-'];
   });
-  window.wattmuxPoints.plan = tableRows(['strategy', 'X MW', 'mining MW', 'NPV mean $M', 'p5 $M', 'p95 $M', 'P(NPV<0)',
-    'CVaR5 $M', 'in limit'], rows, [1, 2, 3, 4, 5, 6, 7], recRow);
-  $('plan-summary').textContent = rec
+  window.wattmuxPoints.plan = fillTable('#plan-table', ['strategy', 'X MW', 'mining MW', 'NPV mean $M', 'p5 $M',
+    'p95 $M', 'P(NPV<0)', 'CVaR5 $M', 'frontier'], rows, [1, 2, 3, 4, 5, 6, 7], recRow);
+  const recNpv = rec ? (rec.npv_mean_usd !== undefined ? rec.npv_mean_usd / 1e6 : inM(rec, 'npv_mean')) : null;
+  $('plan-summary').textContent = (rec
     ? `Recommended split: ${label(rec)} (convert ${fmt(xmw(rec), 1)} MW, keep ${fmt(rec.mining_mw, 1)} MW mining); ` +
-      `NPV mean ${musd(rec.npv_mean_usd / 1e6)} $M (${p.paths || '?'} paths, ${p.years || '?'} years)`
-    : 'No strategy within the risk limit';
+      `NPV mean ${musd(recNpv)} $M (${p.paths || '?'} paths, ${p.years || '?'} years)`
+    : 'No strategy within the risk limit') +
+    (hidden ? `. ${hidden} mixes of two uses off the frontier not listed (all ${p.strategies.length} in the file)` : '');
   const recTr = document.querySelector('#plan-table tr.recommended');
   if (recTr) recTr.scrollIntoView({ block: 'nearest' });
   npvBox.style.display = '';
   charts.npv.resize();
-  // NPV against X for each single use (colo, cloud, tokens, train); stay mining is X = 0 of
-  // every series; hybrids of two uses are in the table only
-  const useOf = (r) => {
-    if (r.use) return xmw(r) > 0 ? r.use : '';
-    const u = ['colo', 'cloud', 'tokens', 'train'].filter((k) => r[k + '_mw'] > 0);
-    return u.length === 1 ? u[0] : (u.length === 0 ? '' : null);
-  };
+  // NPV against X for each single use; stay mining is X = 0 of every series; mixes: table only
+  const useOf = (r) => { const u = usesOf(r); return u.length === 1 ? u[0] : (u.length === 0 ? '' : null); };
   const uses = [...new Set(p.strategies.map(useOf).filter((u) => u))];
   const xs = [...new Set(p.strategies.filter((r) => useOf(r) !== null).map(xmw))].sort((a, b) => a - b);
   const series = [];
-  for (const u of uses) {
+  const palette = ['#5470c6', '#ee6666', '#3ba272', '#9a60b4'];
+  for (const [k, u] of uses.entries()) {
+    const color = palette[k % palette.length];
     const by = (key) => xs.map((x) => {
       const r = p.strategies.find((q) => (useOf(q) === u || useOf(q) === '') && xmw(q) === x);
-      return r ? r[key] : null;
+      return r ? inM(r, key) : null;
     });
-    series.push({ name: `${u} NPV mean`, type: 'line', data: by('npv_mean_musd'), symbolSize: 5, connectNulls: true });
-    series.push({ name: `${u} p5`, type: 'line', data: by('npv_p5_musd'), lineStyle: { type: 'dotted' }, showSymbol: false,
-      connectNulls: true });
+    series.push({ name: `${u} NPV mean`, type: 'line', data: by('npv_mean'), symbolSize: 5, connectNulls: true, color });
+    series.push({ name: `${u} p5`, type: 'line', data: by('npv_p5'), lineStyle: { type: 'dotted' }, showSymbol: false,
+      connectNulls: true, color });
   }
   charts.npv.setOption({
     animation: false, tooltip: { trigger: 'axis' },
@@ -185,6 +207,18 @@ function drawPlan(plan) {
     series,
   }, true);
   window.wattmuxPoints.npv = series.reduce((n, s) => n + s.data.filter((v) => v !== null).length, 0);
+}
+
+// The decider's per-fleet targets this interval (dispatch: floor(MW / fleet MW x miners)) with
+// the miners running now and each fleet's break-even energy price.
+function drawTargets(resp) {
+  const d = (resp && resp.decision) || resp || {};
+  const fl = Array.isArray(d.fleets) ? d.fleets : [];
+  const rows = fl.map((f) => [f.fleet, String(f.miners), String(f.target_miners), String(f.running),
+    fmt(f.target_mw, 3), fmt(f.max_mw, 3), fmt(f.breakeven_usd_per_mwh, 2)]);
+  $('targets-summary').textContent = `${d.source || 'unknown'} decider, mode ${d.mode || 'unknown'}: ${d.reason || '-'}`;
+  window.wattmuxPoints.targets = fillTable('#targets', ['fleet', 'miners', 'target', 'running now', 'target MW',
+    'fleet MW', 'break-even USD/MWh'], rows, [1, 2, 3, 4, 5, 6], -1);
 }
 
 async function refresh() {
@@ -203,6 +237,7 @@ async function refresh() {
     drawRevenue(st);
     drawFleet(fl);
     drawPlan(plan);
+    drawTargets(plan);
     const ul = $('alarms');
     ul.innerHTML = '';
     for (const a of al.alarms) {
@@ -212,7 +247,7 @@ async function refresh() {
     }
     if (!al.alarms.length) ul.innerHTML = '<li>none</li>';
     const p = window.wattmuxPoints;
-    window.wattmuxReady = p.power > 1 && p.price > 1 && p.revenue > 0 && p.plan > 0;
+    window.wattmuxReady = p.power > 1 && p.price > 1 && p.revenue > 0 && p.plan > 0 && p.targets > 0;
   } catch (e) {
     console.error(e);
   }

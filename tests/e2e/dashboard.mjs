@@ -1,16 +1,19 @@
 // dashboard.mjs - browser test: Chromium (playwright-core, /usr/bin/chromium) loads the
 // dashboard served by `wattmux serve`, waits until every chart has drawn data from the API,
 // checks the canvases are not blank and that unknown power is never shown as 0, checks the
-// "Latest plan" panel renders the daemon's decision as a table (no raw JSON), then serves it a
-// real `wattmux plan --json` result (PLAN.json, routed in place of /api/v1/plan) and checks
-// the strategy table (NPV, P(NPV<0), CVaR, recommended split) and the NPV chart; saves a
-// screenshot of each state. Usage: node dashboard.mjs URL SCREENSHOT.png [PLAN.json]
+// per-fleet dispatch targets table against /api/v1/plan, and the "Latest plan" panel: first
+// the daemon's decision as a table (no plan file yet: the reason is shown), then - after this
+// script writes a real `wattmux plan examples/site.yaml --paths 200 --json` to PLAN.json, the
+// file the daemon was told to serve - the strategy table (single uses, frontier mixes, the
+// recommended split with NPV, P(NPV<0), CVaR) and the NPV chart, read from the daemon itself.
+// Saves a screenshot of each state. Usage: node dashboard.mjs URL SCREENSHOT.png PLAN.json WATTMUX
 import { createRequire } from 'module';
 const require = createRequire(new URL('../../web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
 
-const [url, shot, planFile] = process.argv.slice(2);
+const [url, shot, planFile, wattmux] = process.argv.slice(2);
 const fs = require('fs');
+const { execFileSync } = require('child_process');
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -51,44 +54,74 @@ try {
   const zero = await page.evaluate(() => [...document.querySelectorAll('#fleet tbody tr')]
     .filter((tr) => tr.children[1].textContent !== 'stock' && tr.children[8].textContent !== '' && tr.children[4].textContent === '0').length);
   check('failed miners never shown at 0 W', zero === 0, String(zero));
+  // per-fleet targets of the dispatch decider, as served by /api/v1/plan
+  const tg = await page.evaluate(async () => {
+    const api = await (await fetch('/api/v1/plan', { cache: 'no-store' })).json();
+    const cells = [...document.querySelectorAll('#targets tbody tr')].map((tr) => [...tr.children].map((e) => e.textContent));
+    return { api: api.decision, cells };
+  });
+  const fl = (tg.api && tg.api.fleets) || [];
+  check('targets table: one row per fleet of the site (xp, old)',
+    tg.cells.length === 2 && tg.cells.map((r) => r[0]).join() === 'xp,old' && fl.map((f) => f.fleet).join() === 'xp,old',
+    JSON.stringify(tg.cells));
+  check('targets table: miners, target <= miners, running now, fleet MW and break-even from the decider',
+    tg.cells.length === 2 && tg.cells.every((r, i) => r[1] === String(fl[i].miners) && +r[2] >= 0 && +r[2] <= +r[1] &&
+      +r[3] >= 0 && +r[3] <= +r[1] && r[5] === fl[i].max_mw.toFixed(3) &&
+      r[6] === fl[i].breakeven_usd_per_mwh.toFixed(2) && fl[i].breakeven_usd_per_mwh > 0) &&
+      tg.api.source === 'dispatch', JSON.stringify({ cells: tg.cells, api: fl }));
+  check('targets: the efficient fleet breaks even higher', fl.length === 2 && fl[0].breakeven_usd_per_mwh > fl[1].breakeven_usd_per_mwh,
+    JSON.stringify(fl.map((f) => f.breakeven_usd_per_mwh)));
+  await page.locator('#targets-card').screenshot({ path: shot.replace(/\.png$/, '-targets.png') });
   const planText = await page.textContent('#plan-card');
   const decRows = await page.evaluate(() => document.querySelectorAll('#plan-table tbody tr').length);
   check('latest plan: the decision is a table, not raw JSON', decRows >= 5 && !planText.includes('{"'),
     `${decRows} rows`);
+  check('latest plan: says why there are no plan results (plan file missing)',
+    (await page.textContent('#plan-summary')).includes('No such file'), await page.textContent('#plan-summary'));
   await page.locator('#plan-card').screenshot({ path: shot.replace(/\.png$/, '-decision.png') });
-  if (planFile) {
-    const body = fs.readFileSync(planFile, 'utf8');
-    const plan = JSON.parse(body);
-    await page.route('**/api/v1/plan', (route) => route.fulfill({ contentType: 'application/json', body }));
-    await page.reload();
-    let shown = false;
-    try {
-      await page.waitForFunction((n) => window.wattmuxReady && window.wattmuxPoints.plan === n && window.wattmuxPoints.npv > 0,
-        plan.strategies.length, { timeout: 30000 });
-      shown = true;
-    } catch (e) { /* reported below */ }
-    check('plan results: one table row per strategy', shown,
-      JSON.stringify(await page.evaluate(() => window.wattmuxPoints)));
-    const head = await page.evaluate(() => [...document.querySelectorAll('#plan-table thead th')].map((e) => e.textContent));
-    check('plan table has NPV, P(NPV<0) and CVaR columns',
-      ['NPV mean $M', 'P(NPV<0)', 'CVaR5 $M'].every((h) => head.includes(h)), head.join('|'));
-    const rec = plan.recommended;
-    const recCells = await page.evaluate(() => {
-      const tr = document.querySelector('#plan-table tr.recommended');
-      return tr ? [...tr.children].map((e) => e.textContent) : null;
-    });
-    const want = rec && plan.strategies.find((r) => r.strategy === rec.strategy);
-    check('recommended split highlighted with its NPV, P(NPV<0) and CVaR',
-      recCells && want && recCells[0] === want.strategy && recCells[1] === want.x_mw.toFixed(1) &&
-      recCells[3] === want.npv_mean_musd.toFixed(1) && recCells[6] === want.p_npv_negative.toFixed(3) &&
-      recCells[7] === want.cvar5_musd.toFixed(1), JSON.stringify(recCells));
-    const summary = await page.textContent('#plan-summary');
-    check('summary states the recommended split', rec && summary.includes(rec.strategy) &&
-      summary.includes(`keep ${rec.mining_mw.toFixed(1)} MW mining`), summary);
-    const [npvInk] = await inkedPixels(page, ['chart-npv']);
-    check('NPV chart has drawn pixels', npvInk > 500, String(npvInk));
-    await page.locator('#plan-card').screenshot({ path: shot.replace(/\.png$/, '-plan.png') });
-  }
+  // the real plan results, written where the daemon looks (serve.plan_json)
+  const body = execFileSync(wattmux, ['plan', 'examples/site.yaml', '--paths', '200', '--threads', '1', '--json'],
+    { maxBuffer: 64 << 20 });
+  fs.writeFileSync(planFile + '.tmp', body);
+  fs.renameSync(planFile + '.tmp', planFile);
+  const plan = JSON.parse(body);
+  const rec = plan.recommended;
+  const uses = (r) => ['colo', 'cloud', 'tokens', 'train'].filter((k) => r[k + '_mw'] > 0).length;
+  const want = plan.strategies.filter((r) => uses(r) <= 1 || r.efficient === 'yes' || (rec && r.strategy === rec.strategy));
+  check(`the plan has mixes to leave out (${plan.strategies.length} strategies, ${want.length} to list)`,
+    want.length < plan.strategies.length && want.length > 10);
+  let shown = false;
+  try {
+    await page.waitForFunction((n) => window.wattmuxReady && window.wattmuxPoints.plan === n && window.wattmuxPoints.npv > 0,
+      want.length, { timeout: 30000 });
+    shown = true;
+  } catch (e) { /* reported below */ }
+  check('plan results from the daemon: a row per single use, frontier mix and the recommended one', shown,
+    JSON.stringify(await page.evaluate(() => window.wattmuxPoints)));
+  const labels = await page.evaluate(() => [...document.querySelectorAll('#plan-table tbody tr')].map((tr) => tr.children[0].textContent));
+  check('plan table lists exactly those strategies, in the file order', labels.join('|') === want.map((r) => r.strategy).join('|'),
+    labels.slice(0, 5).join('|'));
+  const head = await page.evaluate(() => [...document.querySelectorAll('#plan-table thead th')].map((e) => e.textContent));
+  check('plan table has NPV, P(NPV<0) and CVaR columns',
+    ['NPV mean $M', 'P(NPV<0)', 'CVaR5 $M'].every((h) => head.includes(h)), head.join('|'));
+  const recCells = await page.evaluate(() => {
+    const tr = document.querySelector('#plan-table tr.recommended');
+    return tr ? [...tr.children].map((e) => e.textContent) : null;
+  });
+  const recRow = rec && plan.strategies.find((r) => r.strategy === rec.strategy);
+  check('recommended split highlighted with its NPV, P(NPV<0) and CVaR',
+    recCells && recRow && recCells[0] === recRow.strategy && recCells[1] === recRow.x_mw.toFixed(1) &&
+    recCells[3] === recRow.npv_mean_musd.toFixed(1) && recCells[6] === recRow.p_npv_negative.toFixed(3) &&
+    recCells[7] === recRow.cvar5_musd.toFixed(1), JSON.stringify(recCells));
+  const summary = await page.textContent('#plan-summary');
+  check('summary states the recommended split and how many mixes are not listed', rec && summary.includes(rec.strategy) &&
+    summary.includes(`keep ${rec.mining_mw.toFixed(1)} MW mining`) &&
+    summary.includes(`${plan.strategies.length - want.length} mixes of two uses off the frontier not listed`), summary);
+  const [npvInk] = await inkedPixels(page, ['chart-npv']);
+  check('NPV chart has drawn pixels', npvInk > 500, String(npvInk));
+  const tgRows = await page.evaluate(() => document.querySelectorAll('#targets tbody tr').length);
+  check('targets table still shown next to the plan results', tgRows === 2, String(tgRows));
+  await page.locator('#plan-card').screenshot({ path: shot.replace(/\.png$/, '-plan.png') });
   check('no JavaScript errors', errors.length === 0, errors.join('; '));
   await page.screenshot({ path: shot, fullPage: true });
 } finally {
