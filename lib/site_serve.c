@@ -72,8 +72,14 @@ const wm_site_schema wm_site_serve_schema = {"serve", 0, 0, serve_fields};
 /* A relative path of the serve: section made relative to the site file's directory. */
 static wm_status rebase(const wm_site *s, char *path, const char *key, wm_err *err)
 {
+    if (!path[0] || path[0] == '/')
+        return WM_OK;
+    if (strlen(s->source) + 1 >= sizeof s->source) /* the name was cut: its directory is unknown */
+        return wm_err_set(err, WM_ELIMIT, s->source, 0, 0, "serve: %s: relative path, and the site file's name is "
+                          "too long (over %zu characters) to locate it: give an absolute path", key,
+                          sizeof s->source - 2);
     const char *slash = strrchr(s->source, '/');
-    if (!path[0] || path[0] == '/' || !slash)
+    if (!slash)
         return WM_OK;
     size_t dl = (size_t)(slash - s->source) + 1, pl = strlen(path);
     if (dl + pl >= WM_SITE_SERVE_TEXT)
