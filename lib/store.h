@@ -43,7 +43,8 @@ wm_status wm_store_decision(wm_store *s, double t, double price_usd_per_mwh, dou
                             int64_t *id);
 
 /* Commands: pending -> sent -> acked -> confirmed | failed | alarmed (unsupported ends in
- * "unsupported"). */
+ * "unsupported"; a confirmed stop the miner undid on its own becomes "reverted"; after a kill -9,
+ * "interrupted"). */
 wm_status wm_store_command_new(wm_store *s, double t, int64_t decision_id, const char *miner,
                                wm_miner_verb verb, int64_t *id);
 wm_status wm_store_command_state(wm_store *s, int64_t id, double t, const char *state, const char *detail);
