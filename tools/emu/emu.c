@@ -932,8 +932,12 @@ static void grpc_call(miner *m, gstream *st, int64_t t)
         wm_grpc_pbw_bytes(&pb, 1, a, pa.n);                           /* approximated_consumption */
         wm_grpc_pbw_bytes(&w, 3, b, pb.n);                            /* power_stats */
     } else {
+        /* gRPC's own answer for a method the server does not serve (status 12), as bosminer gives
+         * for services it lacks; the emulator serves the five methods the driver uses */
         st->gstatus = WM_GRPC_UNIMPLEMENTED;
-        snprintf(st->gmsg, sizeof st->gmsg, "method %.80s is not implemented by wattmux-emu", method);
+        snprintf(st->gmsg, sizeof st->gmsg,
+                 "unknown method %.80s (served: Login, PauseMining, ResumeMining, SetPowerTarget, GetMinerStats)",
+                 method);
         return;
     }
     st->rlen = wm_grpc_frame(out, w.n, st->resp, sizeof st->resp);
