@@ -352,6 +352,14 @@ static void enumerate(const wm_plan_site *s, bool has_own_ai, wm_plan_out *out)
     }
 }
 
+bool wm_plan_is_mix(const wm_plan_result *r)
+{
+    int n = 0;
+    for (int u = 0; u < WM_USE_COUNT; u++)
+        n += r->mw[u] > 0;
+    return n > 1;
+}
+
 const char *wm_plan_strategy_label(const wm_plan_site *s, const wm_plan_result *r, char *buf, size_t n)
 {
     size_t k = 0;

@@ -130,6 +130,8 @@ typedef struct wm_plan_out {
  * each offered use on k = 1..grid in wm_plan_use order, then the hybrids); has_own_ai: the hook
  * for own AI is plugged in. */
 size_t wm_plan_strategy_count(const wm_plan_site *s, bool has_own_ai);
+/* True when the strategy gives MW to more than one use (a mix of two uses). */
+bool wm_plan_is_mix(const wm_plan_result *r);
 /* "stay mining", "40 MW colo + 60 MW mining", "30 MW colo + 20 MW tokens + 50 MW mining". */
 const char *wm_plan_strategy_label(const wm_plan_site *s, const wm_plan_result *r, char *buf, size_t n);
 

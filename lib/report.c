@@ -218,10 +218,7 @@ static void tab_sheet(const tab *t, lxw_workbook *wb, lxw_format *bold)
 /* "stay mining", a use name ("colo", "tokens", ...) or "hybrid" when two uses share the site */
 static const char *use_name(const wm_plan_result *r)
 {
-    int n = 0;
-    for (int u = 0; u < WM_USE_COUNT; u++)
-        n += r->mw[u] > 0;
-    return r->x_mw <= 0 ? "stay mining" : n > 1 ? "hybrid" : wm_plan_use_name((wm_plan_use)r->main_use);
+    return r->x_mw <= 0 ? "stay mining" : wm_plan_is_mix(r) ? "hybrid" : wm_plan_use_name((wm_plan_use)r->main_use);
 }
 
 static void strategy_label(const wm_plan_site *s, const wm_plan_result *r, char *buf, size_t n)
@@ -460,12 +457,9 @@ static void chart_frontier(sbuf *b, const wm_plan_site *s, const wm_plan_out *o)
     for (size_t i = 0; i < o->n; i++) {
         const wm_plan_result *r = &o->r[i];
         double x = fx(&f, -r->npv.cvar / 1e6), y = fy(&f, r->npv.mean / 1e6);
-        int nu = 0;
-        for (int u = 0; u < WM_USE_COUNT; u++)
-            nu += r->mw[u] > 0;
         /* stay mining, then one colour per use, grey for hybrids */
         static const int use_color[WM_USE_COUNT] = {2, 3, 1, 4};
-        const char *c = r->x_mw <= 0 ? COLORS[0] : nu > 1 ? COLORS[5] : COLORS[use_color[r->main_use]];
+        const char *c = r->x_mw <= 0 ? COLORS[0] : wm_plan_is_mix(r) ? COLORS[5] : COLORS[use_color[r->main_use]];
         char lab[128];
         strategy_label(s, r, lab, sizeof lab);
         sb_printf(b, "<circle class=\"data\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"%s><title>", x, y, c,
@@ -681,7 +675,7 @@ static void html_strategies(sbuf *b, const wm_plan_site *s, const wm_plan_out *o
     size_t hidden = 0;
     for (size_t i = 0; i < o->n; i++) {
         const wm_plan_result *r = &o->r[i];
-        bool mix = strcmp(use_name(r), "hybrid") == 0, rec = (int)i == o->recommended;
+        bool mix = wm_plan_is_mix(r), rec = (int)i == o->recommended;
         if (mix && !r->efficient && !rec) {
             hidden++;
             continue;

@@ -114,10 +114,7 @@ static void print_strategies(cli_out *o, const char *key, const wm_plan_site *s,
     size_t hidden = 0;
     for (size_t i = 0; i < out->n; i++) {
         const wm_plan_result *r = &out->r[i];
-        int nu = 0;
-        for (int u = 0; u < WM_USE_COUNT; u++)
-            nu += r->mw[u] > 0;
-        if (nu > 1 && !r->efficient && (int)i != out->recommended && !o->json) {
+        if (wm_plan_is_mix(r) && !r->efficient && (int)i != out->recommended && !o->json) {
             hidden++;
             continue;
         }
