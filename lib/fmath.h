@@ -9,8 +9,10 @@
  * field. log by splitting
  * x = 2^e m, m in [sqrt(1/2), sqrt(2)), and ln m = 2 atanh(s), s = (m-1)/(m+1), odd series
  * to s^23.
- * Float versions for the random-draw pipeline (Box-Muller normals, rng.h): wm_flogf (same
- * method, series to s^9, |relative error| < 3e-7 for x in [2^-24, 1]) and wm_fsincos_q
+ * Float versions for the random-draw pipeline (Box-Muller normals, rng.h) and for the levels of
+ * random paths (scenario.c): wm_fexp_single, wm_fexpf (below), wm_flogf (same
+ * method, series to s^9, |relative error| < 3e-7 for x in [2^-24, 1], absolute error < 1e-6
+ * up to 2^24) and wm_fsincos_q
  * (sin and cos of a quarter-turn-reduced angle, Taylor to a^9 / a^8 on |a| <= pi/4, absolute
  * error < 2e-7). Float and double code alike: no FMA contraction (ISO C mode), so every
  * target_clones variant gives the same bits. */
@@ -78,6 +80,35 @@ static inline double wm_fexp_single(double x)
     kb = kb < -1022 ? -1022 : kb;
     kb = kb > 1023 ? 1023 : kb;
     return (double)p * wm_fm_from_bits((uint64_t)(kb + 1023) << 52);
+}
+
+/* e^x with the reduction in float too, for levels whose log is float-sized (|relative error|
+ * < 5e-7 for |x| < 8, < 7.5e-7 for |x| < 16, the rounding of x to float included, against
+ * wm_fexp_single's 3e-7): one 16-lane float register
+ * does the work of two double ones. Beyond about [-87, 88] the power of two saturates (float's
+ * range), as wm_fexp_single's does. */
+static inline double wm_fexpf(double xd)
+{
+    const float log2e = 1.44269504f, ln2_hi = 0.693145751953125f, ln2_lo = 1.42860676533018691e-06f;
+    const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    float x = (float)xd;
+    float t = x * log2e + shift;
+    float k = t - shift;
+    float r = (x - k * ln2_hi) - k * ln2_lo;
+    float r2 = r * r;
+    float a = 0.5f + r * (1.0f / 6.0f), b = 1.0f / 24.0f + r * (1.0f / 120.0f), c = 1.0f / 720.0f;
+    float p = 1.0f + (r + r2 * (a + r2 * (b + r2 * c)));
+    /* the low bits of t hold k; 2^k = (k + 127) << 23, k clamped to [-126, 127] as an integer
+       (GCC vectorises that, not a clamp of x) */
+    int32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    int32_t kb = tb - 0x4b400000;
+    kb = kb < -126 ? -126 : kb;
+    kb = kb > 127 ? 127 : kb;
+    uint32_t sb = (uint32_t)(kb + 127) << 23;
+    float sc;
+    memcpy(&sc, &sb, sizeof sc);
+    return (double)(p * sc);
 }
 
 static inline double wm_flog(double x)

@@ -188,6 +188,15 @@ static double next_arrival(wm_rng *r, bool random, double rate_per_day, double f
 
 static void draw_setup(const wm_scenario_params *p, wm_scenario_state *s);
 
+/* No noise, jump, spike or shock moves a level (the tenant and the day shapes may be random). */
+static bool levels_deterministic(const wm_scenario_params *p)
+{
+    return p->price_model == WM_PRICE_JUMP_DIFFUSION && p->price_vol_per_year == 0 && p->jump_per_year == 0 &&
+           p->fee_vol_per_day == 0 && p->fee_spike_per_year == 0 && p->hash_vol_per_day == 0 &&
+           p->power_vol_per_day == 0 && p->power_spike_per_year == 0 && p->gpu_vol_per_year == 0 &&
+           p->tokens_vol_per_year == 0 && p->ai_shock_per_year == 0;
+}
+
 /* Difficulty D of lane l and what the step needs of it: blocks per day per H/s,
  * 86400 / (D 2^32) (H_D = D 2^32 / 600 gives 144 blocks a day), and BTC per PH/s-day per BTC of
  * block reward, 1e15 times that. */
@@ -313,6 +322,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
     s->next_month_day = 0;
     update_next_rare(s);
     draw_setup(p, s);
+    s->exact = !random || levels_deterministic(p);
     return WM_OK;
 }
 
@@ -523,6 +533,20 @@ static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, doubl
     update_next_rare(s);
 }
 
+/* e^x of every lane for the levels that drive the network (BTC price, fees, hashrate): in
+ * double on deterministic paths, so the projection holds to closed forms and btc.h within
+ * 1e-12; to 3e-7 on random paths, whose daily noise is 1e-2 and more, at half the cost. */
+static inline __attribute__((always_inline)) void level_exp(bool exact, const double *restrict x,
+                                                            double *restrict y)
+{
+    if (exact)
+        for (unsigned l = 0; l < WM_LANES; l++)
+            y[l] = wm_fexp(x[l]);
+    else
+        for (unsigned l = 0; l < WM_LANES; l++)
+            y[l] = wm_fexp_single(x[l]);
+}
+
 /* One day of every lane. The order of the models within the day is fixed (price, fees,
  * blocks, hashrate, power, AI, tenant); the rare events of the day are applied where their
  * model's state is updated, all from their own per-lane streams. */
@@ -610,10 +634,10 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
 
     for (unsigned l = 0; l < W; l++) {
         s->log_price[l] += r[l];
-        price[l] = wm_fexp(s->log_price[l]);
         s->log_fee[l] = s->log_fee[l] > s->log_fee_cap ? s->log_fee_cap : s->log_fee[l];
-        fee[l] = wm_fexp(s->log_fee[l]);
     }
+    level_exp(s->exact, s->log_price, price);
+    level_exp(s->exact, s->log_fee, fee);
 
     /* ---- blocks: a day without events in one step, else walk its events ---- */
     int any = 0, ev[W];
@@ -642,8 +666,12 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     /* ---- hashrate: equilibrium on lagged revenue plus a mean-reverting deviation ---- */
     const double years = ((double)p->start_time + d1 * DAY_S - (double)WM_SCENARIO_EPOCH) * (1.0 / (365.25 * DAY_S));
     const double xs0 = p->hash_level + p->hash_trend_per_year * years, inv_lag = 1.0 / p->hash_lag_days;
-    for (unsigned l = 0; l < W; l++)
-        lrev[l] = s->log_price[l] + wm_flog(144.0 * (s->subsidy_btc[l] + fee[l]));
+    if (s->exact)
+        for (unsigned l = 0; l < W; l++)
+            lrev[l] = s->log_price[l] + wm_flog(144.0 * (s->subsidy_btc[l] + fee[l]));
+    else
+        for (unsigned l = 0; l < W; l++)
+            lrev[l] = s->log_price[l] + (double)wm_flogf((float)(144.0 * (s->subsidy_btc[l] + fee[l])));
     for (unsigned l = 0; l < W; l++) {
         s->rev_ema[l] += (lrev[l] - s->rev_ema[l]) * inv_lag;
         s->hash_dev[l] *= 1.0 - p->hash_adjust_per_day;
@@ -652,7 +680,8 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         for (unsigned l = 0; l < W; l++)
             s->hash_dev[l] += p->hash_vol_per_day * (double)s->z[WM_SCN_Z_NET][dq][l];
     for (unsigned l = 0; l < W; l++)
-        s->hash_h_s[l] = wm_fexp(xs0 + p->hash_elasticity * s->rev_ema[l] + s->hash_dev[l]);
+        lrev[l] = xs0 + p->hash_elasticity * s->rev_ema[l] + s->hash_dev[l];
+    level_exp(s->exact, lrev, s->hash_h_s);
 
     /* ---- calendar month and day shape ---- */
     if (s->day >= s->next_month_day) {
@@ -671,6 +700,12 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         for (unsigned l = 0; l < W; l++)
             o->shape[l] = nshapes > 0 ? s->day % nshapes : -1;
 
+    for (unsigned l = 0; l < W; l++)
+        o->power_usd_per_mwh[l] = wm_fexpf(s->log_power[l]);
+    for (unsigned l = 0; l < W; l++)
+        o->gpu_usd_per_gpu_hour[l] = wm_fexpf(s->log_gpu[l]);
+    for (unsigned l = 0; l < W; l++)
+        o->tokens_usd_per_mtok[l] = wm_fexpf(s->log_tokens[l]);
     for (unsigned l = 0; l < W; l++) {
         o->price_usd_per_btc[l] = price[l];
         o->hashrate_h_s[l] = s->hash_h_s[l];
@@ -681,9 +716,6 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         o->fees_btc_per_block[l] = fee[l];
         o->hashprice_btc_per_ph_day[l] = hp[l];
         o->hashprice_usd_per_ph_day[l] = hp[l] * price[l];
-        o->power_usd_per_mwh[l] = wm_fexp_single(s->log_power[l]);
-        o->gpu_usd_per_gpu_hour[l] = wm_fexp_single(s->log_gpu[l]);
-        o->tokens_usd_per_mtok[l] = wm_fexp_single(s->log_tokens[l]);
         o->colo_rent_factor[l] = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
     }
     o->month = s->month;

@@ -142,6 +142,7 @@ typedef struct wm_scenario_state {
     wm_rng rng_jump[WM_LANES], rng_fee_spike[WM_LANES], rng_power_spike[WM_LANES],
         rng_ai_jump[WM_LANES], rng_tenant[WM_LANES];
     bool random;                  /* false: deterministic projection, no draws */
+    bool exact;                   /* levels in double precision (deterministic paths) */
     int day;
     double log_price[WM_LANES], hash_dev[WM_LANES], rev_ema[WM_LANES], log_fee[WM_LANES];
     double log_power[WM_LANES], log_gpu[WM_LANES], log_tokens[WM_LANES];

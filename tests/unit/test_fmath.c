@@ -54,6 +54,17 @@ static void test_float_accuracy(void **state)
     }
     assert_true(worst < 3e-7);
     assert_true(wm_fexp_single(-1000.0) > 0 && isfinite(wm_fexp_single(1000.0)));
+    /* the all-float exp on the log levels it serves (power, GPU-hour and token prices) */
+    worst = 0;
+    for (int i = 0; i <= 2000000; i++) {
+        double x = -16.0 + 32.0 * i / 2000000.0;
+        double e = fabs(wm_fexpf(x) / exp(x) - 1);
+        worst = e > worst ? e : worst;
+    }
+    assert_true(worst < 7.5e-7); /* half an ulp of x in float (4.8e-7 near 16) plus the polynomial */
+    assert_true(wm_fexpf(0.0) == 1.0);
+    assert_true(wm_fexpf(-1000.0) > 0 && isfinite(wm_fexpf(1000.0)));
+    assert_true(wm_fexpf(80.0) > wm_fexpf(79.0)); /* inside float's range it still rises */
     /* log on the Box-Muller uniforms (k + 1) 2^-24: absolute error below 3e-7 |ln u| + 1e-9 */
     for (uint32_t k = 0; k < (1u << 24); k += 97) {
         float u = (float)(k + 1) * (1.0f / 16777216.0f);
@@ -61,6 +72,11 @@ static void test_float_accuracy(void **state)
         assert_true(fabs(wm_flogf(u) - want) < 3e-7 * fabs(want) + 1e-9);
     }
     assert_true(wm_flogf(1.0f) == 0.0f);
+    /* and on the daily revenue in BTC (144 (subsidy + fees)) of random paths: up to 2^24 */
+    for (int i = 0; i <= 200000; i++) {
+        float x = (float)exp(24.0 * M_LN2 * i / 200000.0);
+        assert_true(fabs(wm_flogf(x) - log((double)x)) < 1e-6);
+    }
     /* cos and sin of 2 pi k / 2^24 for every quadrant and the ends of each */
     double ew = 0;
     for (uint32_t k = 0; k < (1u << 24); k += 61) {

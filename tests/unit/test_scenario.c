@@ -280,7 +280,9 @@ static void test_bootstrap_blocks(void **state)
         prev = log(d.price_usd_per_btc);
         idx[i] = (int)lround(r / 0.001) - 1;
         assert_true(idx[i] >= 0 && idx[i] < 100);
-        assert_true(fabs(r - hist[idx[i]]) < 1e-9);
+        /* random paths carry the price level to 3e-7 (scenario.c, level_exp): the day's
+           return read back from two levels to 6e-7, far inside the 0.001 between returns */
+        assert_true(fabs(r - hist[idx[i]]) < 1e-6);
         if (i % 10)
             assert_int_equal(idx[i], idx[i - 1] + 1);
     }
