@@ -45,6 +45,7 @@ void wm_plan_site_defaults(wm_plan_site *s)
     s->pue_ai = 1.4;                        /* gross/IT at design: Muskogee 1.43, Cipher 1.45, TeraWulf 1.25 */
     s->own_ai_capex_usd_per_mw = 38e6;      /* hall ~$9M + GPUs ~$29M per MW (ai.md section 4) */
     s->own_ai_lead_months = 12;
+    s->tokens_efficiency_share = 1; /* the fall beyond the GPU-hour's is software and models, which own GPUs get */
     s->use[WM_USE_COLO] = true;
     s->hybrids = false;
     s->grid_steps = 10;
@@ -86,6 +87,8 @@ wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err)
     REQ(s->colo_lead_months >= 0 && s->colo_lead_months <= 120 && s->own_ai_lead_months >= 0 &&
             s->own_ai_lead_months <= 120,
         "lead times must be in [0, 120] months");
+    REQ(s->tokens_efficiency_share >= 0 && s->tokens_efficiency_share <= 1,
+        "tokens_efficiency_share %g must be in [0, 1]", s->tokens_efficiency_share);
     REQ(s->refresh_every_years >= 0 && s->refresh_eff_gain >= 0 && s->refresh_eff_gain < 1,
         "refresh_every_years >= 0 and refresh_eff_gain in [0, 1)");
     REQ(s->grid_steps >= 1 && s->grid_steps <= 100, "grid_steps %d must be in [1, 100]", s->grid_steps);
@@ -237,7 +240,7 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
         if (d >= ai_lead)
             for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++)
                 if (ai_on[u])
-                    alt[u][y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, (wm_plan_use)u, &days[d]);
+                    alt[u][y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, (wm_plan_use)u, d, &days[d]);
     }
     if (inst) /* the fleet's resale value at the horizon */
         m[Y] += wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS);

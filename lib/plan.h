@@ -47,7 +47,7 @@ typedef struct wm_plan_hooks {
     double (*curtail_usd_per_mw_day)(void *ctx, const wm_scenario_day *day, double breakeven_usd_per_mwh);
     /* Margin (after power and opex, before capex) of own AI compute used as `use` (WM_USE_CLOUD,
      * WM_USE_TOKENS or WM_USE_TRAIN) per facility MW per day (aiecon). */
-    double (*own_ai_usd_per_mw_day)(void *ctx, wm_plan_use use, const wm_scenario_day *day);
+    double (*own_ai_usd_per_mw_day)(void *ctx, wm_plan_use use, int day, const wm_scenario_day *d); /* day: 0 = first */
     void *ctx; /* must be thread-safe: called from worker threads */
 } wm_plan_hooks;
 
@@ -86,6 +86,8 @@ typedef struct wm_plan_site {
     /* own AI */
     double own_ai_capex_usd_per_mw;   /* GPUs and hall per facility MW */
     double own_ai_lead_months;
+    double tokens_efficiency_share;   /* token serving: share of the token price's fall beyond the GPU-hour's
+                                       * won back as tokens/s per GPU (the own-AI hook applies it) */
     /* strategies, grid and risk limit */
     bool use[WM_USE_COUNT];           /* uses offered for the converted MW (own AI ones need the hook) */
     bool hybrids;                     /* also every mix of two offered uses, X + Y <= site, mining the rest */

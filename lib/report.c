@@ -992,12 +992,18 @@ wm_status wm_report_write(const wm_report *rp, const char *dir, wm_err *err)
         const wm_scenario_params *q = rp->scn;
         tab_add(&assume, "snss", "BTC price at start", q->price0_usd_per_btc, "USD/BTC", "calibrated (wattmux calibrate)");
         tab_add(&assume, "snss", "BTC expected log-return", q->price_drift_per_year, "1/yr",
-                "calibrated: mean daily log-return of the history x 365");
+                "planning assumption (wattmux calibrate prints the historical mean)");
         tab_add(&assume, "snss", "BTC volatility", q->price_vol_per_year, "1/yr", "calibrated");
         tab_add(&assume, "snss", "network hashrate efficiency trend", q->hash_trend_per_year, "1/yr",
                 "calibrated (CBECI ASIC list)");
         tab_add(&assume, "snss", "power price long-run level", q->power_level_usd_per_mwh, "USD/MWh",
                 "calibrated (ERCOT LZ_WEST daily means)");
+        tab_add(&assume, "snss", "GPU-hour price trend, shocks included", q->gpu_trend_per_year, "1/yr",
+                "H100 3.49 (Jan 2024) to 2.35 (Mar 2026), ai.md s.1");
+        tab_add(&assume, "snss", "token price trend, shocks included", q->tokens_trend_per_year, "1/yr", "assumption");
+        tab_add(&assume, "snss", "AI price shocks (DeepSeek R1 like)", q->ai_shock_per_year, "1/yr", "assumption");
+        tab_add(&assume, "snss", "token price fall beyond the GPU-hour's won back as tokens/s",
+                s->tokens_efficiency_share, "", "assumption: newer models and serving software run on own GPUs");
     }
 
     wm_status st = WM_OK;

@@ -517,6 +517,7 @@ static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, doubl
         while (s->next_ai_shock[l] < d1) {
             s->log_gpu[l] += p->gpu_shock_log;
             s->log_tokens[l] += p->tokens_shock_log;
+            s->ai_shocks[l] += 1.0;
             s->next_ai_shock[l] = next_arrival(&s->rng_ai_jump[l], rnd, p->ai_shock_per_year / YEAR_D,
                                                s->next_ai_shock[l]);
         }
@@ -717,6 +718,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         o->hashprice_btc_per_ph_day[l] = hp[l];
         o->hashprice_usd_per_ph_day[l] = hp[l] * price[l];
         o->colo_rent_factor[l] = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
+        o->ai_shocks[l] = s->ai_shocks[l];
     }
     o->month = s->month;
     s->day++;
@@ -737,6 +739,7 @@ void wm_scenario_lanes_get(const wm_scenario_lanes *d, unsigned l, wm_scenario_d
     q->gpu_usd_per_gpu_hour = d->gpu_usd_per_gpu_hour[l];
     q->tokens_usd_per_mtok = d->tokens_usd_per_mtok[l];
     q->colo_rent_factor = d->colo_rent_factor[l];
+    q->ai_shocks = d->ai_shocks[l];
     q->shape = d->shape[l];
     q->month = d->month;
 }

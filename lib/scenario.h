@@ -104,6 +104,7 @@ typedef struct wm_scenario_day {
     double gpu_usd_per_gpu_hour;
     double tokens_usd_per_mtok;
     double colo_rent_factor;      /* 0 while vacant; 1 for the first tenant */
+    double ai_shocks;             /* AI price shocks so far on this path (count) */
     int shape;                    /* index of the day shape within its month, -1 = none */
     int month;                    /* 1..12 */
 } wm_scenario_day;
@@ -116,6 +117,7 @@ typedef struct wm_scenario_lanes {
     double hashprice_btc_per_ph_day[WM_LANES], hashprice_usd_per_ph_day[WM_LANES];
     double power_usd_per_mwh[WM_LANES], gpu_usd_per_gpu_hour[WM_LANES], tokens_usd_per_mtok[WM_LANES];
     double colo_rent_factor[WM_LANES];
+    double ai_shocks[WM_LANES];
     int shape[WM_LANES];
     int month;
 } wm_scenario_lanes;
@@ -160,6 +162,7 @@ typedef struct wm_scenario_state {
     double next_ai_shock[WM_LANES], next_default[WM_LANES], relet_at[WM_LANES];
     double next_rare;             /* min over lanes of every next_* above and relet_at */
     double rent_factor[WM_LANES];
+    double ai_shocks[WM_LANES];   /* AI price shocks so far */
     size_t boot_pos[WM_LANES];
     int boot_left;                /* shared: blocks have one length */
     double boot_adj;              /* added to each bootstrapped return */

@@ -64,6 +64,7 @@ static const wm_param site_table[] = {
     {"colo-landlord-power", "colo_landlord_power", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "the landlord pays the hall's power (default: passed through to the tenant)"},
     {"colo-horizon-only", "colo_horizon_only", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "do not count the lease's contracted NOI after the horizon"},
     {"pue-ai", "pue_ai", N_, "", 1.4, 1, 3, NULL, "facility/IT power of the AI hall"},
+    {"tokens-efficiency", "tokens_efficiency_share", N_, "", 1, 0, 1, NULL, "token serving: share of the token price's fall beyond the GPU-hour's that own GPUs win back as tokens/s (newer models, serving software; 0 = fixed tokens/s per GPU)"},
     {"colo-terminal", "colo_terminal_noi_multiple", N_, "", 0, 0, 50, NULL, "hall value at the horizon as a multiple of the last year's NOI (0 = none)"},
     {"uses", "uses", WM_PARAM_STR, "", 0, 0, 0, "colo", "uses offered for the converted MW, comma-separated: colo, cloud (own GPUs rented by the hour), tokens (own GPUs serving an LLM), train (own GPUs sold as interruptible training)"},
     {"hybrids", "hybrids", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also price every mix of two offered uses (X + Y MW, mining on the rest)"},
@@ -85,7 +86,7 @@ enum {
     O_SITE_MW, O_YEARS, O_DISCOUNT, O_EFF, O_PUE_MINING, O_UPTIME, O_POOL_FEE, O_ADDER, O_FIXED_OPEX, O_VAR_OPEX,
     O_NO_CURTAIL, O_NO_POLICY, O_FLEET_AGE, O_VALUE_DECLINE, O_REFRESH_YEARS, O_REFRESH_USD, O_REFRESH_EFF,
     O_REFRESH_GAIN, O_REFRESH_PAYBACK, O_COLO_CAPEX, O_COLO_TENANT, O_COLO_LEAD, O_COLO_RENT, O_COLO_ESC, O_COLO_TERM,
-    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_COLO_TERMINAL, O_USES, O_HYBRIDS, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
+    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_TOK_EFF, O_COLO_TERMINAL, O_USES, O_HYBRIDS, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
     O_STRESS, O_OWN_AI, O_INTRADAY, O_REPLAY_FROM, O_REPLAY_TO, O_DATA, O_OUT
 };
 #undef N_
@@ -159,13 +160,21 @@ typedef struct own_ai_ctx {
     wm_aiecon ai;
     wm_ai_day_base base;
     double gpu0, tok0, adder, opex_usd_per_mw_it_day;
+    /* token serving's tokens/s per GPU relative to the start, on plan day d after k AI shocks:
+       thr[d] thr_jump[k]. The share of the token price's fall beyond the GPU-hour's comes back
+       as throughput: between shocks e^{g (d + 1) / 365} (the day-d prices carry d + 1 days of
+       drift), g = share (GPU-hour drift - token drift), and at each shock share (GPU-hour jump -
+       token jump) (the DeepSeek R1 case: a cheaper model is a faster one); each floored at 0 */
+    double thr_growth_per_year;   /* expected log growth, shocks included (reported) */
+    double thr[WM_PLAN_MAX_YEARS * 366 + 1];
+    double thr_jump[64];
 } own_ai_ctx;
 
-static double own_ai_margin(void *vctx, wm_plan_use use, const wm_scenario_day *d)
+/* thr: tokens/s per GPU relative to the start (token serving only) */
+static double own_ai_margin(const own_ai_ctx *c, wm_plan_use use, const wm_scenario_day *d, double thr)
 {
-    const own_ai_ctx *c = vctx;
     wm_ai_mode m = use == WM_USE_TOKENS ? WM_AI_TOKENS : use == WM_USE_TRAIN ? WM_AI_TRAIN : WM_AI_CLOUD;
-    wm_ai_day_in in = {0, d->power_usd_per_mwh + c->adder, d->tokens_usd_per_mtok / c->tok0,
+    wm_ai_day_in in = {0, d->power_usd_per_mwh + c->adder, d->tokens_usd_per_mtok / c->tok0 * thr,
                        d->gpu_usd_per_gpu_hour / c->gpu0};
     wm_ai_day_out o;
     wm_aiecon_apply(&c->base, &in, &o);
@@ -176,10 +185,18 @@ static double own_ai_margin(void *vctx, wm_plan_use use, const wm_scenario_day *
 typedef struct hook_ctx {
     own_ai_ctx *ai;
     wm_plan_curtail *ct;
+    bool history;                 /* the replay: AI prices held at their start, so tokens/s too */
 } hook_ctx;
-static double own_ai_hook(void *c, wm_plan_use use, const wm_scenario_day *d)
+static double own_ai_hook(void *c, wm_plan_use use, int day, const wm_scenario_day *d)
 {
-    return own_ai_margin(((hook_ctx *)c)->ai, use, d);
+    const hook_ctx *h = c;
+    const own_ai_ctx *ai = h->ai;
+    double thr = 1.0;
+    if (use == WM_USE_TOKENS && !h->history) {
+        int k = d->ai_shocks < 63 ? (int)d->ai_shocks : 63;
+        thr = ai->thr[day] * ai->thr_jump[k];
+    }
+    return own_ai_margin(ai, use, d, thr);
 }
 static double curtail_hook(void *c, const wm_scenario_day *d, double breakeven)
 {
@@ -325,6 +342,7 @@ int cmd_plan(int argc, char **argv)
     s.colo_power_pass_through = v[O_COLO_LANDLORD_POWER].num == 0;
     s.colo_value_remaining_term = v[O_COLO_HORIZON_ONLY].num == 0;
     s.pue_ai = v[O_PUE_AI].num;
+    s.tokens_efficiency_share = v[O_TOK_EFF].num;
     s.colo_terminal_noi_multiple = v[O_COLO_TERMINAL].num;
     s.grid_steps = (int)v[O_GRID].num;
     s.hybrids = v[O_HYBRIDS].num != 0;
@@ -398,7 +416,7 @@ int cmd_plan(int argc, char **argv)
         return cli_error(prog, st, &err) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
     }
     own_ai_ctx aic;
-    hook_ctx hc = {&aic, NULL};
+    hook_ctx hc = {&aic, NULL, false};
     wm_plan_hooks hooks = {intraday ? curtail_hook : NULL, own_ai ? own_ai_hook : NULL, &hc};
     if (intraday) {
         char path[1100];
@@ -426,6 +444,18 @@ int cmd_plan(int argc, char **argv)
         aic.ai.tokens.usd_per_m_tokens = scn.tokens0_usd_per_mtok;
         aic.gpu0 = scn.gpu0_usd_per_gpu_hour;
         aic.tok0 = scn.tokens0_usd_per_mtok;
+        {
+            const double rate = scn.ai_shock_per_year, share = s.tokens_efficiency_share;
+            const double gpu_drift = scn.gpu_trend_per_year - rate * scn.gpu_shock_log;
+            const double tok_drift = scn.tokens_trend_per_year - rate * scn.tokens_shock_log;
+            const double g = share * fmax(0.0, gpu_drift - tok_drift);
+            const double jump = share * fmax(0.0, scn.gpu_shock_log - scn.tokens_shock_log);
+            aic.thr_growth_per_year = g + rate * jump;
+            for (int d = 0; d <= WM_PLAN_MAX_YEARS * 366; d++)
+                aic.thr[d] = exp(g * (d + 1) / 365.0);
+            for (int k = 0; k < 64; k++)
+                aic.thr_jump[k] = exp(jump * k);
+        }
         aic.adder = s.power_adder_usd_per_mwh;
         double capex_it = wm_aiecon_gpus_per_mw_it(&aic.ai.fleet) * aic.ai.fleet.gpu_capex_usd +
                           aic.ai.fleet.facility_capex_usd_per_mw;
@@ -536,8 +566,14 @@ int cmd_plan(int argc, char **argv)
             }
             wm_calibrate_files_free(&files);
         }
-        if (st == WM_OK)
-            st = wm_plan_replay(&s, hk, days, nd, ro, &err);
+        {
+            hook_ctx hh = hc;
+            hh.history = true;
+            wm_plan_hooks hr = hooks;
+            hr.ctx = &hh;
+            if (st == WM_OK)
+                st = wm_plan_replay(&s, hk ? &hr : NULL, days, nd, ro, &err);
+        }
         if (st != WM_OK)
             goto fail;
         if (want_out) { /* cumulative cash per real day of stay mining, half and all colocation (fleet kept) */
@@ -588,9 +624,10 @@ int cmd_plan(int argc, char **argv)
             {"depreciation_usd_per_mw_year", "depreciation $/MW-yr", 21, 0},
             {"capex_usd_per_mw", "capex $/MW", 12, 0},
             {"price_change_per_year", "expected price log-change/yr", 28, 3},
+            {"throughput_change_per_year", "tokens/s per GPU log-change/yr", 30, 3},
         };
         cli_section(&o, "own_ai_bridge", "own AI per facility MW: the first year at start prices (as `wattmux ai compare`)");
-        cli_table_begin(&o, "uses", ac, 5);
+        cli_table_begin(&o, "uses", ac, 6);
         wm_scenario_day day0;
         memset(&day0, 0, sizeof day0);
         day0.power_usd_per_mwh = scn.power0_usd_per_mwh;
@@ -602,17 +639,19 @@ int cmd_plan(int argc, char **argv)
             bool tok = u == WM_USE_TOKENS;
             json_t *row = json_object();
             json_object_set_new(row, "use", json_string(wm_plan_use_name((wm_plan_use)u)));
-            json_object_set_new(row, "margin_start_usd_per_mw_year", json_real(365.0 * own_ai_margin(&aic, (wm_plan_use)u, &day0)));
+            json_object_set_new(row, "margin_start_usd_per_mw_year", json_real(365.0 * own_ai_margin(&aic, (wm_plan_use)u, &day0, 1.0)));
             json_object_set_new(row, "depreciation_usd_per_mw_year",
                                 json_real(s.own_ai_capex_usd_per_mw / aic.ai.fleet.life_years));
             json_object_set_new(row, "capex_usd_per_mw", json_real(s.own_ai_capex_usd_per_mw));
             json_object_set_new(row, "price_change_per_year",
                                 json_real(tok ? scn.tokens_trend_per_year : scn.gpu_trend_per_year)); /* shocks included */
+            json_object_set_new(row, "throughput_change_per_year", json_real(tok ? aic.thr_growth_per_year : 0.0));
             cli_table_row(&o, row);
         }
         cli_table_end(&o);
         cli_note(&o, "the planner pays the capex at t = 0, earns nothing in the lead time and then follows the "
-                     "simulated prices; the GPUs are not replaced within the horizon");
+                     "simulated prices; the GPUs are not replaced within the horizon; token serving's tokens/s per "
+                     "GPU grow by the token price's fall beyond the GPU-hour's (--tokens-efficiency)");
         cli_section(&o, NULL, NULL);
     }
     cli_section(&o, "fleet", "mining fleet policy (stay-mining MW, over paths)");

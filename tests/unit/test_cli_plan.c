@@ -129,6 +129,40 @@ static void write_site(const char *path, const char *plan)
     fclose(f);
 }
 
+/* Token serving: tokens/s per own GPU grow by the token price's fall beyond the GPU-hour's
+ * (-0.60 vs -0.18 a year, shocks included: 0.42), between shocks and at each shock, so revenue
+ * per GPU-hour falls like the GPU-hour's; --tokens-efficiency 0 keeps tokens/s fixed. */
+static void test_tokens_efficiency(void **state)
+{
+    (void)state;
+    const char *base = "plan --uses tokens --grid 1 --years 6 --paths 200 --seed 3";
+    char a[512];
+    snprintf(a, sizeof a, "%s", base);
+    json_t *j = wattmux_json(a);
+    json_t *b = json_array_get(json_object_get(json_object_get(j, "own_ai_bridge"), "uses"), 0);
+    assert_string_equal(json_string_value(json_object_get(b, "use")), "tokens");
+    assert_near_rel(json_number_value(json_object_get(b, "throughput_change_per_year")), 0.60 - 0.18, 1e-12);
+    double with = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 1), "npv_mean_musd"));
+    json_decref(j);
+    snprintf(a, sizeof a, "%s --tokens-efficiency 0", base);
+    j = wattmux_json(a);
+    b = json_array_get(json_object_get(json_object_get(j, "own_ai_bridge"), "uses"), 0);
+    assert_true(json_number_value(json_object_get(b, "throughput_change_per_year")) == 0.0);
+    double without = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 1), "npv_mean_musd"));
+    json_decref(j);
+    /* 100 MW over 5 years after the lead time: hundreds of $M apart, not noise (same paths) */
+    assert_true(with > without + 100.0);
+    /* a token price that falls no faster than the GPU-hour's gives no growth (never a fall) */
+    snprintf(a, sizeof a, "%s --tokens-trend -0.1 --tokens-shock -0.1", base);
+    j = wattmux_json(a);
+    b = json_array_get(json_object_get(json_object_get(j, "own_ai_bridge"), "uses"), 0);
+    assert_true(json_number_value(json_object_get(b, "throughput_change_per_year")) == 0.0);
+    json_decref(j);
+    wattmux("plan --uses tokens --tokens-efficiency 1.5");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "tokens-efficiency"));
+}
+
 static void test_plan_section(void **state)
 {
     (void)state;
@@ -226,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_plan_json_and_stress),
         cmocka_unit_test(test_plan_site_file),
         cmocka_unit_test(test_plan_section),
+        cmocka_unit_test(test_tokens_efficiency),
         cmocka_unit_test(test_plan_bootstrap),
         cmocka_unit_test(test_errors),
     };

@@ -172,8 +172,9 @@ static void test_fleet_retires(void **state)
     free(b);
 }
 
-static double const_ai(void *ctx, wm_plan_use use, const wm_scenario_day *d)
+static double const_ai(void *ctx, wm_plan_use use, int day, const wm_scenario_day *d)
 {
+    (void)day;
     (void)d;
     return ((const double *)ctx)[use];
 }

@@ -220,6 +220,38 @@ static void test_common_random_numbers(void **state)
     free(b);
 }
 
+
+/* AI price shocks are counted per path (token serving's throughput jumps with them): Poisson
+ * counts with the rate's mean, each shock moving the log prices by the shock sizes. */
+static void test_ai_shock_count(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 840000 + 10;
+    p.ai_shock_per_year = 3;
+    const int n = 2000;
+    double sum = 0;
+    wm_scenario_state *st = malloc(sizeof *st);
+    assert_non_null(st);
+    wm_scenario_day day;
+    for (int k = 0; k < n; k++) {
+        assert_int_equal(wm_scenario_start(&p, 7, (uint64_t)k, true, st), WM_OK);
+        for (int i = 0; i < 365; i++)
+            wm_scenario_step(&p, st, &day);
+        assert_true(day.ai_shocks == floor(day.ai_shocks) && day.ai_shocks >= 0);
+        /* with no noise the log GPU-hour price is the drift plus the shocks exactly */
+        double drift = (p.gpu_trend_per_year - p.ai_shock_per_year * p.gpu_shock_log) / 365.0 * 365;
+        double got = log(day.gpu_usd_per_gpu_hour / p.gpu0_usd_per_gpu_hour);
+        assert_true(fabs(got - (drift + day.ai_shocks * p.gpu_shock_log)) < 2e-6); /* float level */
+        sum += day.ai_shocks;
+    }
+    assert_true(fabs(sum / n - 3.0) < 4 * sqrt(3.0 / n));
+    wm_scenario_project(&p, 1, &day);
+    assert_true(day.ai_shocks == 0);
+    free(st);
+}
+
 /* Renewal process: vacant share = relet / (mean tenancy + relet); each re-let cuts rent. */
 static void test_tenant_vacancy(void **state)
 {
@@ -430,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_tenant_vacancy),
         cmocka_unit_test(test_bootstrap_blocks),
+        cmocka_unit_test(test_ai_shock_count),
         cmocka_unit_test(test_fast_retarget),
         cmocka_unit_test(test_daily_return_moments),
     };
