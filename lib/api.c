@@ -24,6 +24,8 @@ struct wm_api {
     char token[256];
     bool has_token;
     int want_mode;
+    char resets[WM_API_MAX_RESETS][24]; /* pending POST /api/v1/miners/reset names */
+    size_t nresets;
     struct MHD_Daemon *mhd;
     /* plan results file (controller thread only) */
     char plan_path[1024];
@@ -80,6 +82,17 @@ int wm_api_take_mode(wm_api *a)
     a->want_mode = -1;
     pthread_mutex_unlock(&a->mu);
     return m;
+}
+
+size_t wm_api_take_resets(wm_api *a, char names[][24], size_t max)
+{
+    pthread_mutex_lock(&a->mu);
+    size_t n = a->nresets < max ? a->nresets : max;
+    memcpy(names, a->resets, n * sizeof a->resets[0]);
+    memmove(a->resets, a->resets + n, (a->nresets - n) * sizeof a->resets[0]);
+    a->nresets -= n;
+    pthread_mutex_unlock(&a->mu);
+    return n;
 }
 
 /* ------------------------------------------------------------------ plan results file */
@@ -540,20 +553,82 @@ static bool authorized(const wm_api *a, const char *auth)
     return diff == 0;
 }
 
-static void set_mode(wm_api *a, const wm_http_req *q, wm_http_resp *r)
+/* The checks every control endpoint makes first; false when it has replied. */
+static bool control_allowed(const wm_api *a, const wm_http_req *q, wm_http_resp *r)
 {
     if (!a->has_token) {
         err(r, 403, "control endpoints are disabled: start serve with --token-file");
-        return;
+        return false;
     }
     if (!authorized(a, q->auth)) {
         err(r, 401, "missing or wrong bearer token");
-        return;
+        return false;
     }
     if (q->body_len > WM_API_MAX_BODY) {
         err(r, 413, "body larger than 4096 bytes");
+        return false;
+    }
+    return true;
+}
+
+/* {"miner": "host:port"} or {"miner": "*"}: queued for the controller's next tick; the name
+ * must be a miner of the last published fleet. */
+static void reset_miner(wm_api *a, const wm_http_req *q, wm_http_resp *r)
+{
+    if (!control_allowed(a, q, r))
+        return;
+    json_error_t je;
+    json_t *b = json_loadb(q->body ? q->body : "", q->body_len, 0, &je);
+    const char *m = json_string_value(json_object_get(b, "miner"));
+    char name[24];
+    bool ok = m && *m && strlen(m) < sizeof name;
+    if (ok)
+        snprintf(name, sizeof name, "%s", m);
+    json_decref(b);
+    if (!ok) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "expected {\"miner\":\"host:port\"} or {\"miner\":\"*\"}%s%.120s", b ? "" : ": ",
+                 b ? "" : je.text);
+        err(r, 400, msg);
         return;
     }
+    /* the name as the fleet snapshot spells it ("miner":"...", JSON-escaped) */
+    char needle[80] = "";
+    if (strcmp(name, "*")) {
+        json_t *js = json_string(name);
+        char *enc = js ? json_dumps(js, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+        json_decref(js);
+        if (enc)
+            snprintf(needle, sizeof needle, "\"miner\":%s", enc);
+        free(enc);
+        if (!needle[0]) {
+            err(r, 400, "miner name is not valid UTF-8");
+            return;
+        }
+    }
+    int code = 202;
+    pthread_mutex_lock(&a->mu);
+    if (needle[0] && !strstr(a->fleet, needle))
+        code = 404;
+    else if (a->nresets == WM_API_MAX_RESETS)
+        code = 503;
+    else
+        snprintf(a->resets[a->nresets++], sizeof a->resets[0], "%s", name);
+    pthread_mutex_unlock(&a->mu);
+    if (code == 404)
+        err(r, 404, "no such miner in the fleet");
+    else if (code == 503)
+        err(r, 503, "too many resets pending: retry after the next tick");
+    else {
+        const char *okb = "{\"accepted\":true}";
+        reply(r, 202, "application/json", okb, strlen(okb));
+    }
+}
+
+static void set_mode(wm_api *a, const wm_http_req *q, wm_http_resp *r)
+{
+    if (!control_allowed(a, q, r))
+        return;
     json_error_t je;
     json_t *b = json_loadb(q->body ? q->body : "", q->body_len, 0, &je);
     const char *m = json_string_value(json_object_get(b, "mode"));
@@ -586,11 +661,13 @@ wm_status wm_api_handle(wm_api *a, const wm_http_req *q, wm_http_resp *r)
     bool get = !strcmp(q->method, "GET") || !strcmp(q->method, "HEAD");
     bool post = !strcmp(q->method, "POST");
     const char *p = q->path;
-    if (!strcmp(p, "/api/v1/mode")) {
+    if (!strcmp(p, "/api/v1/mode") || !strcmp(p, "/api/v1/miners/reset")) {
         if (!post)
             err(r, 405, "use POST");
-        else
+        else if (!strcmp(p, "/api/v1/mode"))
             set_mode(a, q, r);
+        else
+            reset_miner(a, q, r);
         return WM_OK;
     }
     if (!get) {

@@ -35,6 +35,10 @@ wm_status wm_api_set_plan_file(wm_api *a, const char *path);
 wm_status wm_api_publish(wm_api *a, const wm_ctl *c, double now);
 /* A mode change requested over the API since the last call (-1 = none). */
 int wm_api_take_mode(wm_api *a);
+/* Miner resets requested over the API (POST /api/v1/miners/reset) since the last call, oldest
+ * first: copies up to max names ("*" = every miner) into names and returns how many. */
+#define WM_API_MAX_RESETS 32
+size_t wm_api_take_resets(wm_api *a, char names[][24], size_t max);
 
 typedef struct wm_http_req {
     const char *method;   /* "GET", "POST", ... */

@@ -414,6 +414,28 @@ static void detect_reverts(wm_ctl *c, double now)
     }
 }
 
+long wm_ctl_reset_miner(wm_ctl *c, const char *name, double now)
+{
+    const bool all = !strcmp(name, "*");
+    long n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        wm_ctl_miner *m = &c->m[i];
+        if ((!all && strcmp(m->target.name, name)) || (!m->uncontrollable && m->reverts == 0))
+            continue;
+        char msg[160];
+        snprintf(msg, sizeof msg, "cleared by the operator: %ld curtail revert%s forgotten, %s", m->reverts,
+                 m->reverts == 1 ? "" : "s", m->uncontrollable ? "commanded again" : "was still commanded");
+        m->uncontrollable = false;
+        m->reverts = 0;
+        m->revert_t = 0;
+        m->stop_held = false;
+        if (c->store)
+            wm_store_alarm(c->store, now, "operator_reset", m->target.name, msg);
+        n++;
+    }
+    return n;
+}
+
 /* Targets for a yes/no decision: every miner of every fleet, or none. */
 static void all_or_none(wm_ctl *c, wm_decide_out *d)
 {

@@ -170,5 +170,9 @@ double wm_ctl_projected_w(const wm_ctl *c);
  * reverting curtails. */
 bool wm_ctl_commandable(const wm_ctl *c, size_t i);
 long wm_ctl_alarms(const wm_ctl *c);
+/* The operator checked a miner that reverted curtails: forget its reverts and command it again.
+ * name: a miner's name, or "*" for every miner with reverts. Returns how many were cleared;
+ * each is logged as an operator_reset row of the alarms table (not counted as an alarm). */
+long wm_ctl_reset_miner(wm_ctl *c, const char *name, double now);
 
 #endif

@@ -60,6 +60,9 @@ static const wm_site_field serve_fields[] = {
     {"revert_guard_s", WM_SK_NUM, "s", -1, -1, 86400, false, SV(revert_guard_s), 0, NULL, NULL,
      "after a confirmed stop, keep counting the miner at its nameplate this long when waking others (a miner may "
      "resume mining on its own); -1 = 3 x sleep_s"},
+    {"revert_window_s", WM_SK_NUM, "s", 3600, 1, 30 * 86400, false, SV(revert_window_s), 0, NULL, NULL,
+     "two curtail reverts this close raise curtail_reverted and the miner is no longer commanded (until POST "
+     "/api/v1/miners/reset)"},
     TEXTF("listen", listen, 0, "HTTP address:port (default 127.0.0.1:8080)"),
     TEXTF("db", db, 0, "SQLite history file (default wattmux.db)"),
     TEXTF("token_file", token_file, 0, "file holding the bearer token for control endpoints"),

@@ -59,6 +59,7 @@ typedef struct wm_site_serve {
     char plan_json[WM_SITE_SERVE_TEXT]; /* `wattmux plan --json` output (or --out DIR) served by /api/v1/plan */
     double cap_mw;              /* 0 = the interconnect minus firm AI load */
     double revert_guard_s;      /* after a confirmed stop, count the miner at nameplate this long; -1: 3 x sleep_s */
+    double revert_window_s;     /* two curtail reverts this close: uncontrollable */
 } wm_site_serve;
 
 #endif

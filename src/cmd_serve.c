@@ -58,6 +58,7 @@ static const wm_param p_serve[] = {
     {"batch", "batch_max", WM_PARAM_INT, "", 500, 1, 1e6, NULL, "miners per command batch"},
     {"nameplate-w", "default_nameplate_w", WM_PARAM_NUM, "W", 3600, 1, 1e5, NULL, "worst-case power assumed for a miner not yet seen mining steadily"},
     {"revert-guard-s", "revert_guard_s", WM_PARAM_NUM, "s", -1, -1, 86400, NULL, "after a confirmed stop, count the miner at its nameplate this long when waking others (it may resume mining on its own); -1: 3 x sleep_s"},
+    {"revert-window-s", "revert_window_s", WM_PARAM_NUM, "s", 3600, 1, 30 * 86400, NULL, "two curtail reverts this close raise curtail_reverted and the miner is no longer commanded (until POST /api/v1/miners/reset)"},
     {"stale-telemetry-s", "stale_telemetry_s", WM_PARAM_NUM, "s", 30, 1, 1e6, NULL, "a miner whose clock has not advanced this long counts as unknown"},
     {"duration-s", "duration_s", WM_PARAM_NUM, "s", 0, 0, 1e9, NULL, "stop after this long (0: run until SIGTERM)"},
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
@@ -65,7 +66,7 @@ static const wm_param p_serve[] = {
 enum { V_MINERS, V_CAP, V_DECIDER, V_DB, V_LISTEN, V_TOKEN, V_PLAN, V_HTTPT, V_PRICES, V_PCOL, V_PTZ, V_PSTART, V_SPEED, V_PURL,
        V_PFMT, V_SPOINT, V_PHDR,
        V_STALE, V_SAFE, V_INTERVAL, V_TICK, V_HASHPRICE, V_PUE, V_EFF, V_SLEEP, V_WAKE, V_MARGIN, V_ATTEMPTS,
-       V_IDLE, V_BATCH, V_NAMEPLATE, V_RGUARD, V_STALETEL, V_DURATION, V__N };
+       V_IDLE, V_BATCH, V_NAMEPLATE, V_RGUARD, V_RWINDOW, V_STALETEL, V_DURATION, V__N };
 
 static bool p_set(const wm_value *v, int i) { return v[i].set; }
 
@@ -337,6 +338,7 @@ int cmd_serve(int argc, char **argv)
     cfg.default_nameplate_w = v[V_NAMEPLATE].num;
     cfg.stale_telemetry_s = v[V_STALETEL].num;
     cfg.revert_guard_s = pick_num(v, V_RGUARD, sp, sv->revert_guard_s); /* < 0: 3 x sleep_s */
+    cfg.revert_window_s = pick_num(v, V_RWINDOW, sp, sv->revert_window_s);
     wm_decider dec = {wm_decide_breakeven, NULL};
     if (have_site) {
         if (!strcmp(decider, "dispatch")) {
@@ -392,6 +394,10 @@ int cmd_serve(int argc, char **argv)
         int m = wm_api_take_mode(api);
         if (m >= 0)
             wm_ctl_set_mode(ctl, (wm_ctl_mode)m);
+        char resets[WM_API_MAX_RESETS][24];
+        for (size_t k = 0, nr = wm_api_take_resets(api, resets, WM_API_MAX_RESETS); k < nr; k++)
+            fprintf(stderr, "%s: reset %s: %ld miner(s) commanded again\n", prog, resets[k],
+                    wm_ctl_reset_miner(ctl, resets[k], now));
         wm_prices_reading pr;
         wm_prices_feed_read(feed, now, &pr);
         wm_ctl_tick_market(ctl, now, pr.price_usd_per_mwh, pr.fresh, pr.t, pr.interval_h);

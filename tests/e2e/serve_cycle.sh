@@ -125,6 +125,11 @@ check "curtail_ignore faults were re-sent or alarmed" '[ "$(q "select count(*) f
 # ---------------------------------------------------------------- run 2: kill -9 mid-run, restart
 serve 60
 sleep 5
+# the operator's reset of reverting miners (here, not in run 1, whose revert checks it would change)
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -d '{"miner":"*"}' "http://127.0.0.1:$PORT/api/v1/miners/reset")
+check "miner reset accepted (202)" '[ "$code" = 202 ]'
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -d '{"miner":"10.255.255.1:4028"}' "http://127.0.0.1:$PORT/api/v1/miners/reset")
+check "reset of a miner not in the fleet refused (404)" '[ "$code" = 404 ]'
 maxid=$(q "select coalesce(max(id),0) from commands")
 ntel=$(q "select count(*) from telemetry")
 kill -9 "$SERVE"; wait "$SERVE" 2>/dev/null

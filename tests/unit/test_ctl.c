@@ -410,6 +410,28 @@ static void test_curtail_revert(void **s)
     json_decref(rows);
     assert_int_equal(reverted, st->commands[WM_VERB_STOP][5]);
     assert_int_equal(to_b, 0); /* b was never woken into room a revert needed */
+    /* the operator clears one miner, then the rest: commanded again, logged, not alarms */
+    long alarms = wm_ctl_alarms(r.ctl);
+    assert_int_equal(wm_ctl_reset_miner(r.ctl, r.t[0].name, 2e9), 1);
+    assert_false(wm_ctl_miner_at(r.ctl, 0)->uncontrollable);
+    assert_int_equal(wm_ctl_miner_at(r.ctl, 0)->reverts, 0);
+    assert_true(wm_ctl_commandable(r.ctl, 0));
+    assert_false(wm_ctl_commandable(r.ctl, 1));
+    assert_int_equal(wm_ctl_reset_miner(r.ctl, r.t[0].name, 2e9), 0); /* nothing left to clear */
+    assert_int_equal(wm_ctl_reset_miner(r.ctl, "10.9.9.9:4028", 2e9), 0);
+    assert_int_equal(wm_ctl_reset_miner(r.ctl, "*", 2e9), 9);
+    for (size_t k = 0; k < 20; k++)
+        assert_true(wm_ctl_commandable(r.ctl, k));
+    assert_int_equal(wm_ctl_alarms(r.ctl), alarms);
+    assert_int_equal(wm_store_query(r.store, "alarms", 0, 1000, &rows), WM_OK);
+    size_t nreset = 0;
+    json_array_foreach(rows, i, row)
+        if (!strcmp(json_string_value(json_object_get(row, "kind")), "operator_reset")) {
+            nreset++;
+            assert_non_null(strstr(json_string_value(json_object_get(row, "msg")), "commanded again"));
+        }
+    json_decref(rows);
+    assert_int_equal(nreset, 10);
     rig_down(&r);
 }
 

@@ -115,6 +115,66 @@ static void write_file(const char *path, const char *text)
     assert_int_equal(rename(tmp, path), 0);
 }
 
+/* POST /api/v1/miners/reset: token checks as /api/v1/mode, a miner of the published fleet or
+ * "*", queued for the controller's next tick in order; nothing is queued on any error. */
+static int post_reset(wm_api *a, const char *auth, const char *body)
+{
+    wm_http_req rq = {.method = "POST", .path = "/api/v1/miners/reset", .auth = auth, .body = body,
+                      .body_len = body ? strlen(body) : 0};
+    wm_http_resp rs = {0};
+    assert_int_equal(wm_api_handle(a, &rq, &rs), WM_OK);
+    free(rs.body);
+    return rs.code;
+}
+
+static void test_miner_reset_endpoint(void **s)
+{
+    (void)s;
+    wm_ctl_cfg cfg;
+    wm_ctl_cfg_default(&cfg);
+    cfg.cap_w = 1e6;
+    wm_target *t = NULL;
+    size_t n = 0;
+    assert_int_equal(wm_targets_parse("127.0.0.1:9,127.0.0.2:4028", 4028, &t, &n, 10, NULL), WM_OK);
+    wm_ctl *c;
+    assert_int_equal(wm_ctl_new(&cfg, t, n, NULL, (wm_decider){wm_decide_breakeven, NULL}, &c), WM_OK);
+    wm_api *off, *a;
+    assert_int_equal(wm_api_new(NULL, NULL, &off), WM_OK);
+    assert_int_equal(post_reset(off, "Bearer x", "{\"miner\":\"*\"}"), 403);
+    wm_api_free(off);
+    assert_int_equal(wm_api_new(NULL, "s3cret", &a), WM_OK);
+    assert_int_equal(wm_api_publish(a, c, 1e9), WM_OK);
+    const char *ok = "Bearer s3cret";
+    assert_int_equal(post_reset(a, NULL, "{\"miner\":\"*\"}"), 401);
+    assert_int_equal(post_reset(a, "Bearer s3cre", "{\"miner\":\"*\"}"), 401);
+    assert_int_equal(post_reset(a, ok, "{\"miner\":"), 400);
+    assert_int_equal(post_reset(a, ok, "{\"miner\":7}"), 400);
+    assert_int_equal(post_reset(a, ok, "{\"miner\":\"127.0.0.1:99999999999999999999\"}"), 400); /* too long */
+    assert_int_equal(post_reset(a, ok, "{\"miner\":\"127.0.0.3:4028\"}"), 404);
+    assert_int_equal(post_reset(a, ok, "{\"miner\":\"127.0.0.2:40\"}"), 404); /* a prefix is not a miner */
+    wm_http_req get = {.method = "GET", .path = "/api/v1/miners/reset"};
+    wm_http_resp rs = {0};
+    assert_int_equal(wm_api_handle(a, &get, &rs), WM_OK);
+    assert_int_equal(rs.code, 405);
+    free(rs.body);
+    char names[WM_API_MAX_RESETS][24];
+    assert_int_equal(wm_api_take_resets(a, names, WM_API_MAX_RESETS), 0);
+    assert_int_equal(post_reset(a, ok, "{\"miner\":\"127.0.0.2:4028\"}"), 202);
+    assert_int_equal(post_reset(a, ok, "{\"miner\":\"*\"}"), 202);
+    assert_int_equal(wm_api_take_resets(a, names, 1), 1);
+    assert_string_equal(names[0], "127.0.0.2:4028");
+    assert_int_equal(wm_api_take_resets(a, names, WM_API_MAX_RESETS), 1);
+    assert_string_equal(names[0], "*");
+    /* a full queue refuses (503) until the controller takes it */
+    for (int k = 0; k < WM_API_MAX_RESETS; k++)
+        assert_int_equal(post_reset(a, ok, "{\"miner\":\"*\"}"), 202);
+    assert_int_equal(post_reset(a, ok, "{\"miner\":\"*\"}"), 503);
+    assert_int_equal(wm_api_take_resets(a, names, WM_API_MAX_RESETS), WM_API_MAX_RESETS);
+    wm_api_free(a);
+    wm_ctl_free(c);
+    free(t);
+}
+
 static void test_plan_file(void **s)
 {
     (void)s;
@@ -188,6 +248,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_serve_paths_relative_to_site),
         cmocka_unit_test(test_plan_file),
+        cmocka_unit_test(test_miner_reset_endpoint),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
