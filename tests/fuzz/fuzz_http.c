@@ -1,8 +1,8 @@
 /* fuzz_http.c - libFuzzer target for the HTTP request handling of the daemon (lib/api.c):
  * method, path, query string, Authorization header and body are taken from the input
  * (separated by newlines; the first byte picks the method). Invariants checked: no crash or
- * leak, every response has a status code and a body, control requests without the token are
- * never accepted (202). */
+ * leak, every response has a status code and a body, control requests (mode, miner reset)
+ * without the token are never accepted (202). */
 #include "api.h"
 
 #include <stdlib.h>
@@ -63,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(r.body);
     }
     wm_api_take_mode(g_api);
+    char names[WM_API_MAX_RESETS][24];
+    wm_api_take_resets(g_api, names, WM_API_MAX_RESETS); /* as the controller's tick: the queue drains */
     free(buf);
     return 0;
 }
