@@ -88,6 +88,21 @@ static void test_serve_paths_relative_to_site(void **s)
     assert_non_null(strstr(err.msg, "absolute path"));
 }
 
+/* A controller of the given miners (never ticked: nothing is polled), breakeven decider. */
+static wm_ctl *new_ctl(const char *targets)
+{
+    wm_ctl_cfg cfg;
+    wm_ctl_cfg_default(&cfg);
+    cfg.cap_w = 1e6;
+    wm_target *t = NULL;
+    size_t n = 0;
+    assert_int_equal(wm_targets_parse(targets, 4028, &t, &n, 10, NULL), WM_OK);
+    wm_ctl *c;
+    assert_int_equal(wm_ctl_new(&cfg, t, n, NULL, (wm_decider){wm_decide_breakeven, NULL}, &c), WM_OK);
+    free(t);
+    return c;
+}
+
 /* /api/v1/plan from a published controller (not ticked: no miners are polled) */
 static json_t *get_plan(wm_api *a, wm_ctl *c)
 {
@@ -130,14 +145,7 @@ static int post_reset(wm_api *a, const char *auth, const char *body)
 static void test_miner_reset_endpoint(void **s)
 {
     (void)s;
-    wm_ctl_cfg cfg;
-    wm_ctl_cfg_default(&cfg);
-    cfg.cap_w = 1e6;
-    wm_target *t = NULL;
-    size_t n = 0;
-    assert_int_equal(wm_targets_parse("127.0.0.1:9,127.0.0.2:4028", 4028, &t, &n, 10, NULL), WM_OK);
-    wm_ctl *c;
-    assert_int_equal(wm_ctl_new(&cfg, t, n, NULL, (wm_decider){wm_decide_breakeven, NULL}, &c), WM_OK);
+    wm_ctl *c = new_ctl("127.0.0.1:9,127.0.0.2:4028");
     wm_api *off, *a;
     assert_int_equal(wm_api_new(NULL, NULL, &off), WM_OK);
     assert_int_equal(post_reset(off, "Bearer x", "{\"miner\":\"*\"}"), 403);
@@ -172,7 +180,6 @@ static void test_miner_reset_endpoint(void **s)
     assert_int_equal(wm_api_take_resets(a, names, WM_API_MAX_RESETS), WM_API_MAX_RESETS);
     wm_api_free(a);
     wm_ctl_free(c);
-    free(t);
 }
 
 static void test_plan_file(void **s)
@@ -183,14 +190,7 @@ static void test_plan_file(void **s)
     char path[600], results[700];
     snprintf(path, sizeof path, "%s/out", dir);
     snprintf(results, sizeof results, "%s/results.json", path);
-    wm_ctl_cfg cfg;
-    wm_ctl_cfg_default(&cfg);
-    cfg.cap_w = 1e6;
-    wm_target *t = NULL;
-    size_t n = 0;
-    assert_int_equal(wm_targets_parse("127.0.0.1:9", 4028, &t, &n, 10, NULL), WM_OK);
-    wm_ctl *c;
-    assert_int_equal(wm_ctl_new(&cfg, t, n, NULL, (wm_decider){wm_decide_breakeven, NULL}, &c), WM_OK);
+    wm_ctl *c = new_ctl("127.0.0.1:9");
     wm_api *a;
     assert_int_equal(wm_api_new(NULL, NULL, &a), WM_OK);
     /* no plan file configured */
@@ -240,7 +240,6 @@ static void test_plan_file(void **s)
     rmdir(dir);
     wm_api_free(a);
     wm_ctl_free(c);
-    free(t);
 }
 
 int main(void)
