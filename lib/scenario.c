@@ -229,14 +229,13 @@ static double lane_next_rare(const wm_scenario_state *s, unsigned l)
     return a < c ? a : c;
 }
 
-/* The earliest pending rare event of any lane (one compare a day instead of one per lane). */
+/* The earliest pending rare event of any lane (one compare a day instead of one per lane),
+ * from the lanes' own earliest (kept in lane_rare, refreshed for the lanes that had an event). */
 static void update_next_rare(wm_scenario_state *s)
 {
     double m = INFINITY;
-    for (unsigned l = 0; l < WM_LANES; l++) {
-        double a = lane_next_rare(s, l);
-        m = m < a ? m : a;
-    }
+    for (unsigned l = 0; l < WM_LANES; l++)
+        m = m < s->lane_rare[l] ? m : s->lane_rare[l];
     s->next_rare = m;
 }
 
@@ -320,6 +319,8 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
     s->log_fee_cap = log(p->fee_cap_btc_per_block);
     s->log_power_level = log(p->power_level_usd_per_mwh);
     s->next_month_day = 0;
+    for (unsigned l = 0; l < WM_LANES; l++)
+        s->lane_rare[l] = lane_next_rare(s, l);
     update_next_rare(s);
     draw_setup(p, s);
     s->exact = !random || levels_deterministic(p);
@@ -496,7 +497,7 @@ static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, doubl
     unsigned list[WM_LANES], n = 0; /* the lanes with an event today */
     for (unsigned l = 0; l < WM_LANES; l++) {
         list[n] = l;
-        n += lane_next_rare(s, l) < d1;
+        n += s->lane_rare[l] < d1;
     }
     for (unsigned k = 0; k < n; k++) {
         const unsigned l = list[k];
@@ -530,6 +531,7 @@ static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, doubl
             s->next_default[l] = next_arrival(&s->rng_tenant[l], rnd, p->tenant_default_per_year / YEAR_D, s->relet_at[l]);
             s->relet_at[l] = INFINITY;
         }
+        s->lane_rare[l] = lane_next_rare(s, l);
     }
     update_next_rare(s);
 }

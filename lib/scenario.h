@@ -160,7 +160,8 @@ typedef struct wm_scenario_state {
     int64_t next_retarget[WM_LANES], next_halving[WM_LANES];
     double next_jump[WM_LANES], next_fee_spike[WM_LANES], next_power_spike[WM_LANES];
     double next_ai_shock[WM_LANES], next_default[WM_LANES], relet_at[WM_LANES];
-    double next_rare;             /* min over lanes of every next_* above and relet_at */
+    double lane_rare[WM_LANES];   /* per lane: min of its next_* above and relet_at */
+    double next_rare;             /* min over lanes of lane_rare */
     double rent_factor[WM_LANES];
     double ai_shocks[WM_LANES];   /* AI price shocks so far */
     size_t boot_pos[WM_LANES];
