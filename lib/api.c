@@ -18,8 +18,8 @@
 
 struct wm_api {
     pthread_mutex_t mu;
-    char *status, *fleet, *metrics, *plan;
-    size_t status_len, fleet_len, metrics_len, plan_len;
+    char *status, *fleet, *metrics, *plan, *plan_brief;
+    size_t status_len, fleet_len, metrics_len, plan_len, plan_brief_len;
     char store_path[1024];
     char token[256];
     bool has_token;
@@ -33,6 +33,7 @@ struct wm_api {
     struct timespec plan_mtim;
     off_t plan_size;
     char *plan_text;            /* the file's JSON, compact; NULL when none or bad */
+    long plan_version;          /* changes whenever plan_text or plan_err does */
     char plan_err[600];
 };
 
@@ -60,6 +61,8 @@ wm_status wm_api_new(const char *store_path, const char *token, wm_api **out)
     a->fleet_len = strlen(a->fleet);
     a->plan = strdup("{}");
     a->plan_len = 2;
+    a->plan_brief = strdup("{}");
+    a->plan_brief_len = 2;
     a->metrics = strdup("");
     *out = a;
     return WM_OK;
@@ -71,7 +74,7 @@ void wm_api_free(wm_api *a)
         return;
     wm_api_stop(a);
     pthread_mutex_destroy(&a->mu);
-    free(a->status), free(a->fleet), free(a->metrics), free(a->plan), free(a->plan_text);
+    free(a->status), free(a->fleet), free(a->metrics), free(a->plan), free(a->plan_brief), free(a->plan_text);
     free(a);
 }
 
@@ -106,6 +109,7 @@ wm_status wm_api_set_plan_file(wm_api *a, const char *path)
     free(a->plan_text);
     a->plan_text = NULL;
     a->plan_err[0] = 0;
+    a->plan_version++;
     return WM_OK;
 }
 
@@ -118,6 +122,7 @@ static void plan_fail(wm_api *a, const char *fmt, ...)
     va_end(ap);
     free(a->plan_text);
     a->plan_text = NULL;
+    a->plan_version++;
 }
 
 /* Read the plan file at path into plan_text; false with plan_err set when it is not usable. */
@@ -152,6 +157,7 @@ static bool plan_load(wm_api *a, const char *path, const struct stat *sb)
     free(a->plan_text);
     a->plan_text = txt;
     a->plan_err[0] = 0;
+    a->plan_version++;
     return true;
 }
 
@@ -396,29 +402,35 @@ wm_status wm_api_publish(wm_api *a, const wm_ctl *c, double now)
         json_decref(det);
     char *dec_txt = json_dumps(pl, JSON_COMPACT);
     json_decref(pl);
-    /* {"decision": ..., "plan": <the plan file's JSON> | null, "plan_file", "plan_error"} */
+    /* {"decision": ..., "plan": <the plan file's JSON> | null, "plan_version", "plan_file",
+       "plan_error"}; the brief form (?plan=0) leaves out "plan", which can be megabytes, so a
+       dashboard polling every few seconds fetches the plan only when plan_version changes */
     plan_refresh(a);
     json_t *pf = json_object();
+    json_object_set_new(pf, "plan_version", json_integer(a->plan_version));
     json_object_set_new(pf, "plan_file", a->plan_path[0] ? json_string(a->plan_path) : json_null());
     json_object_set_new(pf, "plan_error", a->plan_err[0] ? json_string(a->plan_err) : json_null());
     char *pf_txt = json_dumps(pf, JSON_COMPACT);
     json_decref(pf);
-    char *plan = NULL;
+    char *plan = NULL, *brief = NULL;
     if (dec_txt && pf_txt) {
-        sbuf pb = {0};
+        sbuf pb = {0}, bb = {0};
         sb_printf(&pb, "{\"decision\":%s,\"plan\":%s,%s", dec_txt, a->plan_text ? a->plan_text : "null", pf_txt + 1);
+        sb_printf(&bb, "{\"decision\":%s,%s", dec_txt, pf_txt + 1);
         plan = pb.p;
+        brief = bb.p;
     }
     free(dec_txt), free(pf_txt);
 
     size_t mlen;
     char *metrics = render_metrics(c, &mlen);
-    if (!status || !fleet || !plan || !metrics) {
-        free(status), free(fleet), free(plan), free(metrics);
+    if (!status || !fleet || !plan || !brief || !metrics) {
+        free(status), free(fleet), free(plan), free(brief), free(metrics);
         return WM_ENOMEM;
     }
     pthread_mutex_lock(&a->mu);
-    free(a->status), free(a->fleet), free(a->plan), free(a->metrics);
+    free(a->status), free(a->fleet), free(a->plan), free(a->plan_brief), free(a->metrics);
+    a->plan_brief = brief, a->plan_brief_len = strlen(brief);
     a->status = status, a->status_len = strlen(status);
     a->fleet = fleet, a->fleet_len = strlen(fleet);
     a->plan = plan, a->plan_len = strlen(plan);
@@ -682,8 +694,13 @@ wm_status wm_api_handle(wm_api *a, const wm_http_req *q, wm_http_resp *r)
         snap(a, r, &a->status, &a->status_len, "application/json");
     else if (!strcmp(p, "/api/v1/fleet"))
         snap(a, r, &a->fleet, &a->fleet_len, "application/json");
-    else if (!strcmp(p, "/api/v1/plan"))
-        snap(a, r, &a->plan, &a->plan_len, "application/json");
+    else if (!strcmp(p, "/api/v1/plan")) {
+        char v[8];
+        if (query_get(q->query, "plan", v, sizeof v) && !strcmp(v, "0"))
+            snap(a, r, &a->plan_brief, &a->plan_brief_len, "application/json");
+        else
+            snap(a, r, &a->plan, &a->plan_len, "application/json");
+    }
     else if (!strcmp(p, "/metrics"))
         snap(a, r, &a->metrics, &a->metrics_len, "text/plain; version=0.0.4; charset=utf-8");
     else if (!strcmp(p, "/api/v1/history"))

@@ -221,10 +221,19 @@ function drawTargets(resp) {
     'fleet MW', 'break-even USD/MWh'], rows, [1, 2, 3, 4, 5, 6], -1);
 }
 
+// The plan results can be megabytes: each refresh reads /api/v1/plan?plan=0 (the decision and
+// plan_version) and fetches the whole plan only when plan_version changes.
+let planCache = { version: null, plan: null };
+
 async function refresh() {
   try {
-    const [st, hist, fl, al, plan] = await Promise.all([get('/api/v1/status'), get('/api/v1/history?limit=600'),
-      get('/api/v1/fleet'), get('/api/v1/alarms?limit=50'), get('/api/v1/plan')]);
+    const [st, hist, fl, al, brief] = await Promise.all([get('/api/v1/status'), get('/api/v1/history?limit=600'),
+      get('/api/v1/fleet'), get('/api/v1/alarms?limit=50'), get('/api/v1/plan?plan=0')]);
+    if (brief.plan_version !== planCache.version) {
+      const full = await get('/api/v1/plan');
+      planCache = { version: full.plan_version, plan: full.plan };
+    }
+    const plan = Object.assign({}, brief, { plan: planCache.plan });
     $('k-mode').textContent = st.mode;
     $('k-power').textContent = fmt(st.power_w / 1e6, 3);
     $('k-cap').textContent = fmt(st.cap_w === null ? null : st.cap_w / 1e6, 3);

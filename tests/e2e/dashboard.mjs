@@ -36,6 +36,12 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // /api/v1/plan requests: the brief form (?plan=0) every refresh, the whole plan only on change
+  const planReqs = { full: 0, brief: 0 };
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/v1/plan') planReqs[u.searchParams.get('plan') === '0' ? 'brief' : 'full']++;
+  });
   await page.goto(url);
   check('ECharts loaded from the binary', await page.evaluate(() => typeof echarts === 'object'));
   let ready = false;
@@ -121,6 +127,10 @@ try {
   check('NPV chart has drawn pixels', npvInk > 500, String(npvInk));
   const tgRows = await page.evaluate(() => document.querySelectorAll('#targets tbody tr').length);
   check('targets table still shown next to the plan results', tgRows === 2, String(tgRows));
+  const full0 = planReqs.full, brief0 = planReqs.brief;
+  await page.waitForTimeout(5000); /* two or three refreshes with the plan file unchanged */
+  check('the megabyte plan is fetched only when it changes (brief polls otherwise)',
+    planReqs.brief >= brief0 + 2 && planReqs.full === full0 && full0 >= 2, JSON.stringify(planReqs));
   await page.locator('#plan-card').screenshot({ path: shot.replace(/\.png$/, '-plan.png') });
   check('no JavaScript errors', errors.length === 0, errors.join('; '));
   await page.screenshot({ path: shot, fullPage: true });

@@ -116,7 +116,25 @@ static json_t *get_plan(wm_api *a, wm_ctl *c)
     free(rs.body);
     assert_non_null(j);
     assert_true(json_is_object(json_object_get(j, "decision")));
+    /* the brief form: the same without "plan" */
+    rq.query = "plan=0";
+    assert_int_equal(wm_api_handle(a, &rq, &rs), WM_OK);
+    assert_int_equal(rs.code, 200);
+    json_t *b = json_loadb(rs.body, rs.len, 0, &je);
+    free(rs.body);
+    assert_non_null(b);
+    assert_null(json_object_get(b, "plan"));
+    assert_true(json_equal(json_object_get(b, "decision"), json_object_get(j, "decision")));
+    assert_true(json_equal(json_object_get(b, "plan_version"), json_object_get(j, "plan_version")));
+    assert_true(json_equal(json_object_get(b, "plan_error"), json_object_get(j, "plan_error")));
+    json_decref(b);
     return j;
+}
+
+static long plan_version(json_t *j)
+{
+    assert_true(json_is_integer(json_object_get(j, "plan_version")));
+    return (long)json_integer_value(json_object_get(j, "plan_version"));
 }
 
 static void write_file(const char *path, const char *text)
@@ -212,11 +230,16 @@ static void test_plan_file(void **s)
     assert_int_equal(json_array_size(st), 1);
     assert_true(json_real_value(json_object_get(json_array_get(st, 0), "npv_mean_usd")) == 29516729.0109099);
     assert_true(json_is_null(json_object_get(j, "plan_error")));
+    long v1 = plan_version(j);
     json_decref(j);
-    /* rewritten (new size and mtime): re-read */
+    j = get_plan(a, c); /* published again, the file unchanged: the same version */
+    assert_int_equal(plan_version(j), v1);
+    json_decref(j);
+    /* rewritten (new size and mtime): re-read, a new version */
     write_file(results, "{\"strategies\": [{\"strategy\": \"a\"}, {\"strategy\": \"b\"}]}");
     j = get_plan(a, c);
     assert_int_equal(json_array_size(json_object_get(json_object_get(j, "plan"), "strategies")), 2);
+    assert_true(plan_version(j) != v1);
     json_decref(j);
     /* malformed: null and where */
     write_file(results, "{\"strategies\": [1,\n 2,");
