@@ -682,9 +682,10 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     if (rnd && p->hash_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
             s->hash_dev[l] += p->hash_vol_per_day * (double)s->z[WM_SCN_Z_NET][dq][l];
+    double lh[W]; /* log hashrate */
     for (unsigned l = 0; l < W; l++)
-        lrev[l] = xs0 + p->hash_elasticity * s->rev_ema[l] + s->hash_dev[l];
-    level_exp(s->exact, lrev, s->hash_h_s);
+        lh[l] = xs0 + p->hash_elasticity * s->rev_ema[l] + s->hash_dev[l];
+    level_exp(s->exact, lh, s->hash_h_s);
 
     /* ---- calendar month and day shape ---- */
     if (s->day >= s->next_month_day) {
