@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct wm_api {
     pthread_mutex_t mu;
@@ -55,6 +56,11 @@ wm_status wm_api_new(const char *store_path, const char *token, wm_api **out)
         a->has_token = true;
     }
     a->want_mode = -1;
+    /* versions from the start time in microseconds: a dashboard open across a restart still
+       sees a new version */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    a->plan_version = (long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
     a->status = strdup("{\"state\":\"starting\"}");
     a->status_len = strlen(a->status);
     a->fleet = strdup("{\"miners\":[]}");

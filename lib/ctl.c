@@ -424,11 +424,11 @@ long wm_ctl_reset_miner(wm_ctl *c, const char *name, double now)
             continue;
         char msg[160];
         snprintf(msg, sizeof msg, "cleared by the operator: %ld curtail revert%s forgotten, %s", m->reverts,
-                 m->reverts == 1 ? "" : "s", m->uncontrollable ? "commanded again" : "was still commanded");
+                 m->reverts == 1 ? "" : "s", m->uncontrollable ? "commanded again" : "still commanded");
+        /* stop_held stays: a miner stopped again after one revert keeps its guard */
         m->uncontrollable = false;
         m->reverts = 0;
         m->revert_t = 0;
-        m->stop_held = false;
         if (c->store)
             wm_store_alarm(c->store, now, "operator_reset", m->target.name, msg);
         n++;

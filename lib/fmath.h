@@ -60,8 +60,8 @@ static inline double wm_fexp(double x)
     return p * scale;
 }
 
-/* e^x to single precision (|relative error| < 3e-7), for levels that are only reported (power
- * and AI prices): the same reduction in double, then a degree-6 Taylor polynomial of e^r in
+/* e^x to single precision (|relative error| < 3e-7), for the levels of random paths (BTC price,
+ * fees, hashrate; scenario.c): the same reduction in double, then a degree-6 Taylor polynomial of e^r in
  * float (16 lanes per AVX-512 register instead of 8). Outside [-708, 709] the power of two
  * saturates at 2^-1022 or 2^1023 (clamped as an integer, which GCC vectorises; a clamp of x
  * before the float conversion it does not). */
@@ -100,9 +100,9 @@ static inline double wm_fexpf(double xd)
     float p = 1.0f + (r + r2 * (a + r2 * (b + r2 * c)));
     /* the low bits of t hold k; 2^k = (k + 127) << 23, k clamped to [-126, 127] as an integer
        (GCC vectorises that, not a clamp of x) */
-    int32_t tb;
+    uint32_t tb;
     memcpy(&tb, &t, sizeof tb);
-    int32_t kb = tb - 0x4b400000;
+    int32_t kb = (int32_t)(tb - 0x4b400000u);
     kb = kb < -126 ? -126 : kb;
     kb = kb > 127 ? 127 : kb;
     uint32_t sb = (uint32_t)(kb + 127) << 23;

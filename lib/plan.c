@@ -607,6 +607,7 @@ void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *p)
     case WM_STRESS_AI_SHOCK:
         p->gpu0_usd_per_gpu_hour *= exp(p->gpu_shock_log);
         p->tokens0_usd_per_mtok *= exp(p->tokens_shock_log);
+        p->ai_shocks0 += 1; /* one shock more, with what comes with it (token serving's tokens/s) */
         p->tenant_default_per_year *= 5.0;
         break;
     case WM_STRESS_POWER_SPIKE:

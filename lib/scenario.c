@@ -303,6 +303,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
         s->next_default[l] = next_arrival(&s->rng_tenant[l], random, p->tenant_default_per_year / YEAR_D, 0);
         s->relet_at[l] = INFINITY;
         s->rent_factor[l] = 1.0;
+        s->ai_shocks[l] = p->ai_shocks0;
     }
     if (p->price_model == WM_PRICE_BOOTSTRAP) {
         if (!p->boot_returns || p->boot_n < (size_t)p->boot_block_days || p->boot_block_days < 1)

@@ -74,6 +74,7 @@ typedef struct wm_scenario_params {
     double power_spike_per_year;
     double power_spike_mean_log;
     int shapes_per_month[12];     /* day shapes available per calendar month (0 = none) */
+    double ai_shocks0;            /* AI shocks already counted at the start (the AI-shock stress test) */
     /* ---- AI prices: log-linear trend plus common jump shocks ---- */
     double gpu_trend_per_year;
     double gpu_vol_per_year;

@@ -166,8 +166,9 @@ typedef struct own_ai_ctx {
        drift), g = share (GPU-hour drift - token drift), and at each shock share (GPU-hour jump -
        token jump) (the DeepSeek R1 case: a cheaper model is a faster one); each floored at 0 */
     double thr_growth_per_year;   /* expected log growth, shocks included (reported) */
+    double thr_jump_log;          /* log growth at each shock */
     double thr[WM_PLAN_MAX_YEARS * 366 + 1];
-    double thr_jump[64];
+    double thr_jump[64];          /* e^{jump k}, k < 64 (more shocks: computed) */
 } own_ai_ctx;
 
 /* thr: tokens/s per GPU relative to the start (token serving only) */
@@ -193,8 +194,8 @@ static double own_ai_hook(void *c, wm_plan_use use, int day, const wm_scenario_d
     const own_ai_ctx *ai = h->ai;
     double thr = 1.0;
     if (use == WM_USE_TOKENS && !h->history) {
-        int k = d->ai_shocks < 63 ? (int)d->ai_shocks : 63;
-        thr = ai->thr[day] * ai->thr_jump[k];
+        double k = d->ai_shocks;
+        thr = ai->thr[day] * (k < 64 ? ai->thr_jump[(int)k] : exp(fmin(ai->thr_jump_log * k, 350.0)));
     }
     return own_ai_margin(ai, use, d, thr);
 }
@@ -451,10 +452,12 @@ int cmd_plan(int argc, char **argv)
             const double g = share * fmax(0.0, gpu_drift - tok_drift);
             const double jump = share * fmax(0.0, scn.gpu_shock_log - scn.tokens_shock_log);
             aic.thr_growth_per_year = g + rate * jump;
+            aic.thr_jump_log = jump;
+            /* each factor at most e^350, so their product stays finite whatever the parameters */
             for (int d = 0; d <= WM_PLAN_MAX_YEARS * 366; d++)
-                aic.thr[d] = exp(g * (d + 1) / 365.0);
+                aic.thr[d] = exp(fmin(g * (d + 1) / 365.0, 350.0));
             for (int k = 0; k < 64; k++)
-                aic.thr_jump[k] = exp(jump * k);
+                aic.thr_jump[k] = exp(fmin(jump * k, 350.0));
         }
         aic.adder = s.power_adder_usd_per_mwh;
         double capex_it = wm_aiecon_gpus_per_mw_it(&aic.ai.fleet) * aic.ai.fleet.gpu_capex_usd +

@@ -396,7 +396,7 @@ int cmd_serve(int argc, char **argv)
             wm_ctl_set_mode(ctl, (wm_ctl_mode)m);
         char resets[WM_API_MAX_RESETS][24];
         for (size_t k = 0, nr = wm_api_take_resets(api, resets, WM_API_MAX_RESETS); k < nr; k++)
-            fprintf(stderr, "%s: reset %s: %ld miner(s) commanded again\n", prog, resets[k],
+            fprintf(stderr, "%s: reset %s: curtail reverts cleared on %ld miner(s)\n", prog, resets[k],
                     wm_ctl_reset_miner(ctl, resets[k], now));
         wm_prices_reading pr;
         wm_prices_feed_read(feed, now, &pr);

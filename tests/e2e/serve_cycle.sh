@@ -128,6 +128,8 @@ sleep 5
 # the operator's reset of reverting miners (here, not in run 1, whose revert checks it would change)
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -d '{"miner":"*"}' "http://127.0.0.1:$PORT/api/v1/miners/reset")
 check "miner reset accepted (202)" '[ "$code" = 202 ]'
+for _ in $(seq 40); do grep -q 'reset \*: curtail reverts cleared on' "$W/serve.err" && break; sleep 0.1; done
+check "the reset reached the controller at its next tick" 'grep -q "reset \*: curtail reverts cleared on" "$W/serve.err"' "$(tail -2 "$W/serve.err")"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -d '{"miner":"10.255.255.1:4028"}' "http://127.0.0.1:$PORT/api/v1/miners/reset")
 check "reset of a miner not in the fleet refused (404)" '[ "$code" = 404 ]'
 maxid=$(q "select coalesce(max(id),0) from commands")

@@ -4,6 +4,7 @@
 #include "wmtest.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,19 @@ static void test_tokens_efficiency(void **state)
     b = json_array_get(json_object_get(json_object_get(j, "own_ai_bridge"), "uses"), 0);
     assert_true(json_number_value(json_object_get(b, "throughput_change_per_year")) == 0.0);
     json_decref(j);
+    /* with no token noise and no shocks, share 1 is the token price falling like the GPU-hour:
+       the same NPV as fixed tokens/s with the GPU-hour's trend, to the float levels' precision
+       (tokens/s one day off would differ by 0.42/365 = 1e-3) */
+    const char *calm = "plan --uses tokens --grid 1 --years 3 --paths 50 --seed 4 --tokens-vol 0 --ai-shock-rate 0";
+    snprintf(a, sizeof a, "%s", calm);
+    j = wattmux_json(a);
+    double grow = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 1), "npv_mean_musd"));
+    json_decref(j);
+    snprintf(a, sizeof a, "%s --tokens-efficiency 0 --tokens-trend -0.18", calm);
+    j = wattmux_json(a);
+    double flat = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 1), "npv_mean_musd"));
+    json_decref(j);
+    assert_true(fabs(grow - flat) < 1e-5 * fabs(flat));
     wattmux("plan --uses tokens --tokens-efficiency 1.5");
     assert_int_equal(rc, 2);
     assert_non_null(strstr(err, "tokens-efficiency"));
