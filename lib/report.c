@@ -861,7 +861,15 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
         for (int y = 0; y <= Y; y++)
             sb_printf(&b, "<th>year %d $M</th>", y);
         sb_printf(&b, "<th>NPV $M</th></tr></thead><tbody>\n");
+        /* as the strategy table: single uses, and the mixes on the Monte Carlo frontier or
+           recommended (the replay prices the same strategies in the same order) */
+        const bool same = rr->n == rp->base->n;
+        size_t hidden = 0;
         for (size_t i = 0; i < rr->n; i++) {
+            if (same && wm_plan_is_mix(&rr->r[i]) && !rp->base->r[i].efficient && (int)i != rp->base->recommended) {
+                hidden++;
+                continue;
+            }
             char lab[128];
             strategy_label(s, &rr->r[i], lab, sizeof lab);
             sb_printf(&b, "<tr><td class=\"s\">");
@@ -872,6 +880,9 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
             sb_printf(&b, "<td><b>%.1f</b></td></tr>\n", rr->r[i].npv.mean / 1e6);
         }
         sb_printf(&b, "</tbody></table>\n");
+        if (hidden)
+            sb_printf(&b, "<p class=\"caption\">%zu mixes off the frontier are not shown: every strategy is in "
+                          "replay.csv and results.xlsx.</p>\n", hidden);
     }
     static const char *const ah[] = {"parameter", "value", "unit", "source"};
     static const int as[] = {0, 3, 0, 0};

@@ -215,6 +215,21 @@ static void test_plan_out(void **state)
     assert_non_null(h);
     static const char *const charts[] = {"chart-npv-hist", "chart-frontier", "chart-fan-0", "chart-fan-1",
                                          "chart-fan-2", "chart-dispatch", "chart-replay"};
+    /* the replay table lists what the strategy table lists; the rest are in the files */
+    const char *cs = strstr(h, "mixes of two uses off the frontier are not shown");
+    const char *cr = strstr(h, "mixes off the frontier are not shown: every strategy is in replay.csv");
+    assert_non_null(cs);
+    assert_non_null(cr);
+    while (cs > h && cs[-1] == ' ')
+        cs--;
+    while (cr > h && cr[-1] == ' ')
+        cr--;
+    const char *ns = cs, *nr = cr;
+    while (ns > h && ns[-1] >= '0' && ns[-1] <= '9')
+        ns--;
+    while (nr > h && nr[-1] >= '0' && nr[-1] <= '9')
+        nr--;
+    assert_true(ns < cs && atoi(ns) > 0 && atoi(ns) == atoi(nr)); /* the same strategies hidden */
     size_t nfan = count(h, "id=\"chart-fan-");
     assert_true(nfan >= 3 && nfan <= 4);
     assert_int_equal(count(h, "<svg "), 4 + nfan);
