@@ -44,6 +44,8 @@ void wm_plan_site_defaults(wm_plan_site *s)
     s->colo_value_remaining_term = true;    /* the contract's years after the horizon are contracted cash */
     s->pue_ai = 1.4;                        /* gross/IT at design: Muskogee 1.43, Cipher 1.45, TeraWulf 1.25 */
     s->own_ai_capex_usd_per_mw = 38e6;      /* hall ~$9M + GPUs ~$29M per MW (ai.md section 4) */
+    s->own_ai_hall_usd_per_mw = 9e6;
+    s->own_ai_hall_life_years = 20;         /* assumption: shells and power/cooling plant, 15-39 years */
     s->own_ai_lead_months = 12;
     s->tokens_efficiency_share = 1; /* the fall beyond the GPU-hour's is software and models, which own GPUs get */
     s->use[WM_USE_COLO] = true;
@@ -87,6 +89,9 @@ wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err)
     REQ(s->colo_lead_months >= 0 && s->colo_lead_months <= 120 && s->own_ai_lead_months >= 0 &&
             s->own_ai_lead_months <= 120,
         "lead times must be in [0, 120] months");
+    REQ(s->own_ai_hall_usd_per_mw >= 0 && s->own_ai_hall_usd_per_mw <= s->own_ai_capex_usd_per_mw &&
+            s->own_ai_hall_life_years >= 0 && s->own_ai_hall_life_years <= 100,
+        "own_ai_hall_usd_per_mw must be in [0, own_ai_capex_usd_per_mw] and own_ai_hall_life_years in [0, 100]");
     REQ(s->tokens_efficiency_share >= 0 && s->tokens_efficiency_share <= 1,
         "tokens_efficiency_share %g must be in [0, 1]", s->tokens_efficiency_share);
     REQ(s->refresh_every_years >= 0 && s->refresh_eff_gain >= 0 && s->refresh_eff_gain < 1,
@@ -242,6 +247,12 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
                 if (ai_on[u])
                     alt[u][y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, (wm_plan_use)u, d, &days[d]);
     }
+    /* own AI: the hall at its book value at the horizon (the GPUs at none) */
+    const double in_service_years = (Y * YEAR_DAYS - ai_lead) / YEAR_DAYS;
+    if (s->own_ai_hall_life_years > 0 && in_service_years > 0)
+        for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++)
+            if (ai_on[u])
+                alt[u][Y] += s->own_ai_hall_usd_per_mw * fmax(0.0, 1.0 - in_service_years / s->own_ai_hall_life_years);
     if (inst) /* the fleet's resale value at the horizon */
         m[Y] += wm_plan_fleet_value_usd_per_mw(s, eff, (double)(d - bought) / YEAR_DAYS);
     double *co = alt[WM_USE_COLO];

@@ -85,6 +85,9 @@ typedef struct wm_plan_site {
     bool colo_value_remaining_term;   /* without a multiple: count the lease's contracted NOI after the horizon */
     /* own AI */
     double own_ai_capex_usd_per_mw;   /* GPUs and hall per facility MW */
+    double own_ai_hall_usd_per_mw;    /* the hall's part of it (shell, power, cooling) */
+    double own_ai_hall_life_years;    /* the hall counts at its straight-line book value at the horizon
+                                       * (from the end of the lead time; 0 = no value); the GPUs at none */
     double own_ai_lead_months;
     double tokens_efficiency_share;   /* token serving: share of the token price's fall beyond the GPU-hour's
                                        * won back as tokens/s per GPU (the own-AI hook applies it) */

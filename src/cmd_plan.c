@@ -64,6 +64,7 @@ static const wm_param site_table[] = {
     {"colo-landlord-power", "colo_landlord_power", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "the landlord pays the hall's power (default: passed through to the tenant)"},
     {"colo-horizon-only", "colo_horizon_only", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "do not count the lease's contracted NOI after the horizon"},
     {"pue-ai", "pue_ai", N_, "", 1.4, 1, 3, NULL, "facility/IT power of the AI hall"},
+    {"own-ai-hall-life", "own_ai_hall_life_years", N_, "yr", 20, 0, 100, NULL, "own AI: the hall (shell, power, cooling; not the GPUs) counts at its straight-line book value over this life at the horizon (0 = no value)"},
     {"tokens-efficiency", "tokens_efficiency_share", N_, "", 1, 0, 1, NULL, "token serving: share of the token price's fall beyond the GPU-hour's that own GPUs win back as tokens/s (newer models, serving software; 0 = fixed tokens/s per GPU)"},
     {"colo-terminal", "colo_terminal_noi_multiple", N_, "", 0, 0, 50, NULL, "hall value at the horizon as a multiple of the last year's NOI (0 = none)"},
     {"uses", "uses", WM_PARAM_STR, "", 0, 0, 0, "colo", "uses offered for the converted MW, comma-separated: colo, cloud (own GPUs rented by the hour), tokens (own GPUs serving an LLM), train (own GPUs sold as interruptible training)"},
@@ -86,7 +87,7 @@ enum {
     O_SITE_MW, O_YEARS, O_DISCOUNT, O_EFF, O_PUE_MINING, O_UPTIME, O_POOL_FEE, O_ADDER, O_FIXED_OPEX, O_VAR_OPEX,
     O_NO_CURTAIL, O_NO_POLICY, O_FLEET_AGE, O_VALUE_DECLINE, O_REFRESH_YEARS, O_REFRESH_USD, O_REFRESH_EFF,
     O_REFRESH_GAIN, O_REFRESH_PAYBACK, O_COLO_CAPEX, O_COLO_TENANT, O_COLO_LEAD, O_COLO_RENT, O_COLO_ESC, O_COLO_TERM,
-    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_TOK_EFF, O_COLO_TERMINAL, O_USES, O_HYBRIDS, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
+    O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_HALL_LIFE, O_TOK_EFF, O_COLO_TERMINAL, O_USES, O_HYBRIDS, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
     O_STRESS, O_OWN_AI, O_INTRADAY, O_REPLAY_FROM, O_REPLAY_TO, O_DATA, O_OUT
 };
 #undef N_
@@ -344,6 +345,7 @@ int cmd_plan(int argc, char **argv)
     s.colo_value_remaining_term = v[O_COLO_HORIZON_ONLY].num == 0;
     s.pue_ai = v[O_PUE_AI].num;
     s.tokens_efficiency_share = v[O_TOK_EFF].num;
+    s.own_ai_hall_life_years = v[O_HALL_LIFE].num;
     s.colo_terminal_noi_multiple = v[O_COLO_TERMINAL].num;
     s.grid_steps = (int)v[O_GRID].num;
     s.hybrids = v[O_HYBRIDS].num != 0;
@@ -464,6 +466,7 @@ int cmd_plan(int argc, char **argv)
                           aic.ai.fleet.facility_capex_usd_per_mw;
         aic.opex_usd_per_mw_it_day = aic.ai.fleet.opex_frac_per_year * capex_it / 365.0;
         s.own_ai_capex_usd_per_mw = capex_it / aic.ai.fleet.pue;
+        s.own_ai_hall_usd_per_mw = aic.ai.fleet.facility_capex_usd_per_mw / aic.ai.fleet.pue;
         if ((st = wm_aiecon_check(&aic.ai, &err)) != WM_OK) {
             wm_plan_curtail_free(hc.ct);
             free(boot);
@@ -653,8 +656,9 @@ int cmd_plan(int argc, char **argv)
         }
         cli_table_end(&o);
         cli_note(&o, "the planner pays the capex at t = 0, earns nothing in the lead time and then follows the "
-                     "simulated prices; the GPUs are not replaced within the horizon; token serving's tokens/s per "
-                     "GPU grow by the token price's fall beyond the GPU-hour's (--tokens-efficiency)");
+                     "simulated prices; the GPUs are not replaced within the horizon and are worth nothing at its end, "
+                     "the hall its book value (--own-ai-hall-life); token serving's tokens/s per GPU grow by the "
+                     "token price's fall beyond the GPU-hour's (--tokens-efficiency)");
         cli_section(&o, NULL, NULL);
     }
     cli_section(&o, "fleet", "mining fleet policy (stay-mining MW, over paths)");

@@ -225,6 +225,7 @@ static void test_own_ai_hook_and_hybrids(void **state)
         a[u][0] = v0;
         for (int i = 365; i < nd; i++) /* 12-month lead = 365 days */
             a[u][i / 365 + 1] += margin[u];
+        a[u][4] += s.own_ai_hall_usd_per_mw * (1.0 - 3.0 / s.own_ai_hall_life_years); /* 3 years in service */
     }
     for (size_t k = 3; k < o->n; k++) {
         if (o->r[k].mw[WM_USE_COLO] > 0)
