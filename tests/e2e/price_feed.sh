@@ -4,14 +4,7 @@
 # safe mode (curtail), an alarm, and every commandable miner stopped. The same with ERCOT's
 # Public API report format (NP6-905-CD): current interval -> mine; two hours old or malformed ->
 # safe mode, no crash.
-set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-export WM_SHARED=${WM_SHARED:-$(cd .. && pwd)/shared}
-W=$(mktemp -d /tmp/wm_feed.XXXXXX)
-pass=0; fail=0
-check() { if eval "$2"; then pass=$((pass+1)); echo "[       OK ] $1"; else fail=$((fail+1)); echo "[  FAILED  ] $1"; fi; }
-freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+. "$(dirname "$0")/lib.bash" wm_feed
 NET=$((40 + ($$ + 31) % 150))
 MINERS="127.$NET.20.1-127.$NET.20.20"
 FPORT=$(freeport); PORT=$(freeport)
@@ -95,7 +88,4 @@ kill $SRV; wait $SRV; rc=$?
 check "daemon stops cleanly after the broken feed" '[ "$rc" = 0 ]'
 kill $EMU $HTTP 2>/dev/null; wait 2>/dev/null
 rm -rf "$W"
-echo "[==========] $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -gt 0 ] && echo "[  FAILED  ] $fail test(s)."
-[ "$fail" -eq 0 ]
+summary

@@ -2,7 +2,9 @@
 # serve_cycle.sh - end to end: `wattmux serve` against 1,000 emulated miners (LuxOS and
 # bosminer, starting asleep) with the fault types of control.md section 6 injected, replaying
 # real ERCOT LZ_WEST prices (2023-07-31, a day that crosses the break-even several times) at
-# 900x. Fault 9 includes reverts: 10% of applied curtails are undone by the miner 2 s later.
+# 900x. Fault 9 includes reverts: 10% of applied curtails are undone by the miner 4 s later
+# (2 x sleep_s; sleep_s 2, not 1, so that a tick sees the miner asleep before it reverts: with 1 s
+# a run under load could confirm none of its stops in time and detect no revert).
 # Checks: the emulator's true site power never exceeds the cap through full curtail/wake
 # cycles (reverts included); reverts are counted (command rows "reverted", the metric) and
 # reverted miners are curtailed again, alarmed once they revert twice; every command is confirmed
@@ -11,20 +13,8 @@
 # real Prometheus server scrapes it; kill -9 of the daemon mid-run, restart: integrity_check
 # ok, no committed record missing, in-flight commands shown. Prints cmocka-style totals.
 # Usage: BUILD=build tests/e2e/serve_cycle.sh   (WM_SHARED defaults to ../shared)
-set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-export WM_SHARED=${WM_SHARED:-$(cd .. && pwd)/shared}
+. "$(dirname "$0")/lib.bash" wm_e2e
 PRICES=$WM_SHARED/data/power/ercot_rtm_lz_hourly_2023.csv
-W=$(mktemp -d /tmp/wm_e2e.XXXXXX)
-pass=0; fail=0
-ok()   { pass=$((pass + 1)); echo "[       OK ] $1"; }
-bad()  { fail=$((fail + 1)); echo "[  FAILED  ] $1${2:+: $2}"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $W" || rm -rf "$W"; }
-trap cleanup EXIT
-freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 [ -f "$PRICES" ] || { echo "missing $PRICES"; echo "[  FAILED  ] 1 test(s)"; exit 1; }
 for b in wattmux wattmux-emu; do [ -x "$BUILD/$b" ] || { echo "missing $BUILD/$b"; echo "[  FAILED  ] 1 test(s)"; exit 1; }; done
 
@@ -34,7 +24,7 @@ CAP_MW=2.0
 PORT=$(freeport)
 TOKEN=e2e-token-0123456789abcdef
 echo "$TOKEN" > "$W/token"
-"$BUILD/wattmux-emu" --miners "$MINERS" --profile ctl --start asleep --sleep-s 1 --wake-s 2 \
+"$BUILD/wattmux-emu" --miners "$MINERS" --profile ctl --start asleep --sleep-s 2 --wake-s 2 \
   --fault delay=0.002,silence=0.0005,refuse=0.002,partial=0.002,drip=0.01,quirk=0.05,shape=0.01,stale=0.0005,curtail_ignore=0.02,curtail_late=0.02,curtail_revert=0.1 \
   --delay-max-s 1 --seed 11 --trace "$W/trace" --ready "$W/ready" --duration-s 300 2>"$W/emu.err" &
 EMU=$!; pids+=("$EMU")
@@ -42,7 +32,7 @@ for _ in $(seq 200); do [ -f "$W/ready" ] && break; sleep 0.05; done
 serve() { # $1 = duration
   "$BUILD/wattmux" serve --miners "$MINERS" --cap-mw $CAP_MW --prices "$PRICES" --price-column LZ_WEST \
     --price-tz us-central --price-start 1690815600 --speed 900 --interval-s 1 --tick-s 0.5 --hashprice 110 \
-    --sleep-s 1 --wake-s 2 --confirm-margin-s 1.5 --stale-telemetry-s 5 --db "$W/w.db" \
+    --sleep-s 2 --wake-s 2 --confirm-margin-s 1.5 --stale-telemetry-s 5 --db "$W/w.db" \
     --listen 127.0.0.1:$PORT --token-file "$W/token" --duration-s "$1" 2>>"$W/serve.err" &
   SERVE=$!; pids+=("$SERVE")
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/api/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -145,7 +135,4 @@ check "restart after kill -9 runs and exits cleanly" '[ "$rc" = 0 ]'
 check "restart marked the $inflight in-flight command(s) interrupted" '[ "$(q "select count(*) from commands where state=\"interrupted\"")" -ge "$inflight" ] && grep -q "in flight" "$W/serve.err" || [ "$inflight" = 0 ]'
 check "integrity_check ok after restart" '[ "$(q "pragma integrity_check")" = ok ]'
 kill "$EMU"; wait "$EMU" 2>/dev/null
-echo "[==========] $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -gt 0 ] && echo "[  FAILED  ] $fail test(s)."
-[ "$fail" -eq 0 ]
+summary

@@ -8,18 +8,8 @@
 # end of each interval exactly that many miners of each fleet draw power (telemetry in SQLite);
 # (3) the emulator's true power x PUE + firm AI load never exceeds the interconnect;
 # (4) decisions with their inputs are in SQLite and served by /api/v1/decisions and /plan.
-set -u
-cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-export WM_SHARED=${WM_SHARED:-$(cd .. && pwd)/shared}
+. "$(dirname "$0")/lib.bash" wm_sd
 PRICES=$WM_SHARED/data/power/ercot_rtm_lz_hourly_2023.csv
-W=$(mktemp -d /tmp/wm_sd.XXXXXX)
-pass=0; fail=0
-check() { if eval "$2"; then pass=$((pass+1)); echo "[       OK ] $1"; else fail=$((fail+1)); echo "[  FAILED  ] $1${3:+: $3}"; fi; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $W" || rm -rf "$W"; }
-trap cleanup EXIT
-freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 [ -f "$PRICES" ] || { echo "missing $PRICES"; echo "[  FAILED  ] 1 test(s)"; exit 1; }
 NET=$((40 + ($$ + 77) % 150))
 PORT=$(freeport)
@@ -127,7 +117,4 @@ check "the daemon survived the bad plan files" 'kill -0 $SRV'
 check "/api/v1/decisions serves the detail as JSON" \
   'python3 -c "import json,sys;d=json.load(open(\"$W/dec.json\"));sys.exit(0 if d[\"decisions\"] and isinstance(d[\"decisions\"][0][\"detail\"],dict) else 1)"'
 kill "$SRV"; wait "$SRV"
-echo "[==========] $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -gt 0 ] && echo "[  FAILED  ] $fail test(s)."
-[ "$fail" -eq 0 ]
+summary
