@@ -247,6 +247,13 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
                 if (ai_on[u])
                     alt[u][y] += c->hooks->own_ai_usd_per_mw_day(c->hooks->ctx, (wm_plan_use)u, d, &days[d]);
     }
+    /* own AI: the GPUs are bought when the hall is ready (at the end of the lead time, at their
+     * price today), counted at the last year end not after it (floor: never later than they are
+     * paid); none when the hall is not ready within the horizon */
+    if (ai_lead < Y * YEAR_DAYS)
+        for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++)
+            if (ai_on[u])
+                alt[u][ai_lead / YEAR_DAYS] -= s->own_ai_capex_usd_per_mw - s->own_ai_hall_usd_per_mw;
     /* own AI: the hall at its book value at the horizon (the GPUs at none) */
     const double in_service_years = (Y * YEAR_DAYS - ai_lead) / YEAR_DAYS;
     if (s->own_ai_hall_life_years > 0 && in_service_years > 0)
@@ -419,7 +426,7 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
         double capex = r->mw[WM_USE_COLO] / site->pue_ai * site->colo_capex_usd_per_mw_it *
                        (1.0 - site->colo_tenant_capex_share);
         for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++)
-            capex += r->mw[u] * site->own_ai_capex_usd_per_mw;
+            capex += r->mw[u] * site->own_ai_hall_usd_per_mw; /* the GPUs: in the use's rows */
         double mean_cf[WM_PLAN_MAX_YEARS + 1] = {0}, mean_inc[WM_PLAN_MAX_YEARS + 1] = {0};
         size_t nirr = 0;
         /* a one-use strategy's incremental flows are x times those of 1 MW: every x of a use

@@ -1013,6 +1013,8 @@ wm_status wm_report_write(const wm_report *rp, const char *dir, wm_err *err)
                 "H100 3.49 (Jan 2024) to 2.35 (Mar 2026), ai.md s.1");
         tab_add(&assume, "snss", "token price trend, shocks included", q->tokens_trend_per_year, "1/yr", "assumption");
         tab_add(&assume, "snss", "AI price shocks (DeepSeek R1 like)", q->ai_shock_per_year, "1/yr", "assumption");
+        tab_add(&assume, "snss", "own AI lead time: hall paid at the start, GPUs at its end", s->own_ai_lead_months,
+                "months", "assumption: GPUs are delivered when the hall has power and cooling");
         tab_add(&assume, "snss", "own AI hall: straight-line life for its value at the horizon", s->own_ai_hall_life_years,
                 "yr", "assumption: shells and power/cooling plant are depreciated over 15-39 years; GPUs at 0");
         tab_add(&assume, "snss", "token price fall beyond the GPU-hour's won back as tokens/s",

@@ -155,7 +155,7 @@ static void print_strategies(cli_out *o, const char *key, const wm_plan_site *s,
 /* Own AI compute through lib/aiecon: GPU cloud and interruptible training are scaled by the
  * simulated $/GPU-hour path, token serving by the simulated $/M tokens path (aiecon's own decline
  * and shock are off: the scenario owns the trend and the shocks); capex is charged by the planner
- * at t = 0, so only revenue - power - opex is a daily margin. Per facility MW. The day-invariant
+ * (the hall at t = 0, the GPUs when it is ready), so only revenue - power - opex is a daily margin. Per facility MW. The day-invariant
  * part (aiecon's base at day 0) is computed once. */
 typedef struct own_ai_ctx {
     wm_aiecon ai;
@@ -622,7 +622,7 @@ int cmd_plan(int argc, char **argv)
     print_strategies(&o, "strategies", &s, out);
     if (own_ai) {
         /* the bridge to `wattmux ai compare` (one year at start prices, straight-line
-         * depreciation) from the planner's view (capex at t = 0, lead time, prices that fall
+         * depreciation) from the planner's view (hall at t = 0, GPUs at the end of the lead time, prices that fall
          * with the scenario's trend and shocks, discounting) */
         static const cli_col ac[] = {
             {"use", "own AI use", 8, -1},
@@ -655,8 +655,8 @@ int cmd_plan(int argc, char **argv)
             cli_table_row(&o, row);
         }
         cli_table_end(&o);
-        cli_note(&o, "the planner pays the capex at t = 0, earns nothing in the lead time and then follows the "
-                     "simulated prices; the GPUs are not replaced within the horizon and are worth nothing at its end, "
+        cli_note(&o, "the planner pays the hall at t = 0 and the GPUs (at today's price) when the hall is ready, "
+                     "earns nothing in the lead time and then follows the simulated prices; the GPUs are not replaced within the horizon and are worth nothing at its end, "
                      "the hall its book value (--own-ai-hall-life); token serving's tokens/s per GPU grow by the "
                      "token price's fall beyond the GPU-hour's (--tokens-efficiency)");
         cli_section(&o, NULL, NULL);

@@ -226,6 +226,7 @@ static void test_own_ai_hook_and_hybrids(void **state)
         for (int i = 365; i < nd; i++) /* 12-month lead = 365 days */
             a[u][i / 365 + 1] += margin[u];
         a[u][4] += s.own_ai_hall_usd_per_mw * (1.0 - 3.0 / s.own_ai_hall_life_years); /* 3 years in service */
+        a[u][1] -= s.own_ai_capex_usd_per_mw - s.own_ai_hall_usd_per_mw; /* the GPUs, when the hall is ready */
     }
     for (size_t k = 3; k < o->n; k++) {
         if (o->r[k].mw[WM_USE_COLO] > 0)
@@ -236,7 +237,7 @@ static void test_own_ai_hook_and_hybrids(void **state)
             for (int u = WM_USE_TOKENS; u <= WM_USE_TRAIN; u++)
                 f[y] += o->r[k].mw[u] * a[u][y];
         }
-        f[0] -= o->r[k].x_mw * s.own_ai_capex_usd_per_mw;
+        f[0] -= o->r[k].x_mw * s.own_ai_hall_usd_per_mw;
         assert_near_rel(o->r[k].npv.mean, wm_finance_npv(f, 5, 0.12), 1e-9);
     }
     /* the hybrid colo 50 + tokens 50 is the half-sum of the two pure strategies' flows */
