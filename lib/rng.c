@@ -185,6 +185,38 @@ uint32_t wm_rng_poisson(wm_rng *r, double lambda)
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 
+/* Ten rounds on G groups of 8 blocks (64-bit lanes holding 32-bit words): the groups are
+ * independent, so more of them hide the multiply's latency (the rounds are a dependent chain). */
+#define PHILOX_GROUPS(G)                                                                                       \
+    do {                                                                                                       \
+        __m512i a0[G], a1[G], a2[G], a3[G];                                                                    \
+        _Pragma("GCC unroll 8") for (int g = 0; g < G; g++) {                                                  \
+            a0[g] = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c0 + i + 8 * g)));              \
+            a1[g] = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c1 + i + 8 * g)));              \
+            a2[g] = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c2 + i + 8 * g)));              \
+            a3[g] = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c3 + i + 8 * g)));              \
+        }                                                                                                      \
+        uint32_t k0 = key[0], k1 = key[1];                                                                     \
+        _Pragma("GCC unroll 10") for (int r = 0; r < 10; r++) {                                                \
+            const __m512i ka = _mm512_set1_epi64(k0), kb = _mm512_set1_epi64(k1);                              \
+            _Pragma("GCC unroll 8") for (int g = 0; g < G; g++) {                                              \
+                __m512i p0 = _mm512_mul_epu32(a0[g], m0), p1 = _mm512_mul_epu32(a2[g], m1);                    \
+                a0[g] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), a1[g], ka, 0x96);                 \
+                a2[g] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), a3[g], kb, 0x96);                 \
+                a1[g] = p1;                                                                                    \
+                a3[g] = p0;                                                                                    \
+            }                                                                                                  \
+            k0 += 0x9E3779B9u;                                                                                 \
+            k1 += 0xBB67AE85u;                                                                                 \
+        }                                                                                                      \
+        _Pragma("GCC unroll 8") for (int g = 0; g < G; g++) {                                                  \
+            _mm256_storeu_si256((__m256i *)(o0 + i + 8 * g), _mm512_cvtepi64_epi32(a0[g]));                    \
+            _mm256_storeu_si256((__m256i *)(o1 + i + 8 * g), _mm512_cvtepi64_epi32(a1[g]));                    \
+            _mm256_storeu_si256((__m256i *)(o2 + i + 8 * g), _mm512_cvtepi64_epi32(a2[g]));                    \
+            _mm256_storeu_si256((__m256i *)(o3 + i + 8 * g), _mm512_cvtepi64_epi32(a3[g]));                    \
+        }                                                                                                      \
+    } while (0)
+
 __attribute__((target("avx512f"))) static unsigned philox_avx512(const uint32_t key[2], unsigned n, const uint32_t *c0,
                                                                  const uint32_t *c1, const uint32_t *c2,
                                                                  const uint32_t *c3, uint32_t *o0, uint32_t *o1,
@@ -192,40 +224,10 @@ __attribute__((target("avx512f"))) static unsigned philox_avx512(const uint32_t 
 {
     const __m512i m0 = _mm512_set1_epi64(0xD2511F53), m1 = _mm512_set1_epi64(0xCD9E8D57);
     unsigned i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512i a0 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c0 + i)));
-        __m512i a1 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c1 + i)));
-        __m512i a2 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c2 + i)));
-        __m512i a3 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c3 + i)));
-        __m512i b0 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c0 + i + 8)));
-        __m512i b1 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c1 + i + 8)));
-        __m512i b2 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c2 + i + 8)));
-        __m512i b3 = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(c3 + i + 8)));
-        uint32_t k0 = key[0], k1 = key[1];
-        for (int r = 0; r < 10; r++) {
-            const __m512i ka = _mm512_set1_epi64(k0), kb = _mm512_set1_epi64(k1);
-            __m512i p0 = _mm512_mul_epu32(a0, m0), p1 = _mm512_mul_epu32(a2, m1);
-            __m512i q0 = _mm512_mul_epu32(b0, m0), q1 = _mm512_mul_epu32(b2, m1);
-            a0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), a1, ka, 0x96);
-            a2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), a3, kb, 0x96);
-            b0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(q1, 32), b1, ka, 0x96);
-            b2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(q0, 32), b3, kb, 0x96);
-            a1 = p1;
-            a3 = p0;
-            b1 = q1;
-            b3 = q0;
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
-        }
-        _mm256_storeu_si256((__m256i *)(o0 + i), _mm512_cvtepi64_epi32(a0));
-        _mm256_storeu_si256((__m256i *)(o1 + i), _mm512_cvtepi64_epi32(a1));
-        _mm256_storeu_si256((__m256i *)(o2 + i), _mm512_cvtepi64_epi32(a2));
-        _mm256_storeu_si256((__m256i *)(o3 + i), _mm512_cvtepi64_epi32(a3));
-        _mm256_storeu_si256((__m256i *)(o0 + i + 8), _mm512_cvtepi64_epi32(b0));
-        _mm256_storeu_si256((__m256i *)(o1 + i + 8), _mm512_cvtepi64_epi32(b1));
-        _mm256_storeu_si256((__m256i *)(o2 + i + 8), _mm512_cvtepi64_epi32(b2));
-        _mm256_storeu_si256((__m256i *)(o3 + i + 8), _mm512_cvtepi64_epi32(b3));
-    }
+    for (; i + 32 <= n; i += 32)
+        PHILOX_GROUPS(4);
+    for (; i + 16 <= n; i += 16)
+        PHILOX_GROUPS(2);
     return i;
 }
 #endif

@@ -296,12 +296,17 @@ static void test_lanes_words(void **state)
         cc[2][i] = 0xfffffff0u + i;
         cc[3][i] = i / 3;
     }
-    unsigned m = wm_rng_philox_simd(key, NB, cc[0], cc[1], cc[2], cc[3], wa[0], wa[1], wa[2], wa[3]);
-    assert_true(m % 16 == 0 && m <= NB);
-    wm_rng_philox_n(key, NB - m, cc[0] + m, cc[1] + m, cc[2] + m, cc[3] + m, wa[0] + m, wa[1] + m, wa[2] + m,
-                    wa[3] + m);
+    /* 100 = 3 groups of 32 + 4 portable; 48 = 32 + 16: both SIMD group sizes */
     wm_rng_philox_n(key, NB, cc[0], cc[1], cc[2], cc[3], wb[0], wb[1], wb[2], wb[3]);
-    assert_memory_equal(wa, wb, sizeof wa);
+    for (unsigned nb = 48; nb <= NB; nb += NB - 48) {
+        memset(wa, 0, sizeof wa);
+        unsigned m = wm_rng_philox_simd(key, nb, cc[0], cc[1], cc[2], cc[3], wa[0], wa[1], wa[2], wa[3]);
+        assert_true(m % 16 == 0 && m <= nb);
+        wm_rng_philox_n(key, nb - m, cc[0] + m, cc[1] + m, cc[2] + m, cc[3] + m, wa[0] + m, wa[1] + m, wa[2] + m,
+                        wa[3] + m);
+        for (unsigned j = 0; j < 4; j++)
+            assert_memory_equal(wa[j], wb[j], nb * sizeof wa[j][0]);
+    }
     /* a 64-bit path (high word used) */
     uint32_t c[4] = {7, WM_STREAM_AI, 5, 9}, k[2] = {1, 2}, o[4], o0[1], o1[1], o2[1], o3[1];
     wm_rng_philox4x32(c, k, o);
