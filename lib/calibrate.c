@@ -301,10 +301,7 @@ static wm_status fit_power(const wm_calibrate_in *in, wm_calibrate_out *o)
     const wm_series *s = in->power;
     if (!s)
         return WM_OK;
-    size_t n = wm_series_len(s);
-    const int64_t *t = wm_series_times(s);
-    const double *v = wm_series_values(s, (size_t)in->power_col);
-    size_t cap = n / 20 + 2;
+    size_t cap = wm_series_len(s) / 20 + 2;
     double *day_mean = malloc(cap * sizeof *day_mean);
     int64_t *days = malloc(cap * sizeof *days);
     double *y0 = malloc(cap * sizeof *y0), *y1 = malloc(cap * sizeof *y1);
@@ -315,23 +312,11 @@ static wm_status fit_power(const wm_calibrate_in *in, wm_calibrate_out *o)
         free(y1);
         return WM_ENOMEM;
     }
-    size_t nd = 0;
-    for (size_t i = 0; i < n;) {
-        int64_t d = floor_day(t[i]);
-        double sum = 0;
-        int c = 0;
-        size_t j = i;
-        for (; j < n && floor_day(t[j]) == d; j++)
-            if (!isnan(v[j])) {
-                sum += v[j];
-                c++;
-            }
-        if (d <= in->to && c >= 20 && nd < cap) {
-            days[nd] = d;
-            day_mean[nd++] = sum / c;
-        }
-        i = j;
-    }
+    /* days after the fit's end are dropped (the series is sorted: they come last) */
+    size_t nd = wm_series_day_means(s, (size_t)in->power_col, 20, days, day_mean, cap);
+    nd = nd < cap ? nd : cap;
+    while (nd > 0 && days[nd - 1] > in->to)
+        nd--;
     size_t np = 0;
     for (size_t i = 1; i < nd; i++)
         if (days[i] - days[i - 1] == DAY) {

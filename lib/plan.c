@@ -611,38 +611,82 @@ wm_status wm_plan_replay(const wm_plan_site *site0, const wm_plan_hooks *hooks, 
 
 const char *wm_plan_stress_name(wm_plan_stress k)
 {
-    static const char *names[WM_STRESS_COUNT] = {"btc-crash", "ai-shock", "power-spike", "tenant-default",
-                                                 "hashrate-surge"};
+    static const char *names[WM_STRESS_COUNT] = {"btc-crash",    "ai-shock",       "next-halving",  "uri-week",
+                                                 "power-double", "tenant-default", "hashrate-surge"};
     return k < WM_STRESS_COUNT ? names[k] : "?";
 }
 
-void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *p)
+void wm_plan_stress_apply(wm_plan_stress k, const wm_plan_stress_opts *o, wm_scenario_params *p)
 {
+    p->event_day = o->day;
     switch (k) {
     case WM_STRESS_BTC_CRASH:
-        p->price0_usd_per_btc *= 0.5;
+        p->event_price_log = log(0.5);
         break;
     case WM_STRESS_AI_SHOCK:
-        p->gpu0_usd_per_gpu_hour *= exp(p->gpu_shock_log);
-        p->tokens0_usd_per_mtok *= exp(p->tokens_shock_log);
-        p->ai_shocks0 += 1; /* one shock more, with what comes with it (token serving's tokens/s) */
+        p->event_gpu_log = isnan(o->ai_drop) ? p->gpu_shock_log : log1p(-o->ai_drop);
+        p->event_tokens_log = isnan(o->ai_drop) ? p->tokens_shock_log : log1p(-o->ai_drop);
         p->tenant_default_per_year *= 5.0;
         break;
-    case WM_STRESS_POWER_SPIKE:
+    case WM_STRESS_NEXT_HALVING:
+        p->event_halving = true;
+        break;
+    case WM_STRESS_URI_WEEK:
+        p->event_power = o->power_week;
+        p->event_power_n = o->power_week_n;
+        break;
+    case WM_STRESS_POWER_DOUBLE:
         p->power_level_usd_per_mwh *= 2.0;
         p->power0_usd_per_mwh *= 2.0;
         break;
     case WM_STRESS_TENANT_DEFAULT:
         p->tenant_default_per_year = 1.0;
         break;
-    case WM_STRESS_HASH_SURGE: {
-        double h0 = p->hashrate0_h_s > 0 ? p->hashrate0_h_s : p->difficulty0 * 4294967296.0 / 600.0;
-        p->hashrate0_h_s = 1.3 * h0;
+    case WM_STRESS_HASH_SURGE:
+        p->event_hash_log = log(1.3);
         break;
-    }
     case WM_STRESS_COUNT:
         break;
     }
+}
+
+wm_status wm_plan_worst_week(const wm_series *s, int col, double week[7], int64_t *first_day, wm_err *err)
+{
+    if (col < 0 || (size_t)col >= wm_series_ncols(s))
+        return wm_err_set(err, WM_EINVAL, "stress", 0, 0, "no such price column");
+    size_t cap = wm_series_len(s) / 20 + 2;
+    int64_t *days = malloc(cap * sizeof *days);
+    double *mean = malloc(cap * sizeof *mean);
+    if (!days || !mean) {
+        free(days);
+        free(mean);
+        return WM_ENOMEM;
+    }
+    size_t nd = wm_series_day_means(s, (size_t)col, 20, days, mean, cap), best = SIZE_MAX;
+    nd = nd < cap ? nd : cap;
+    double best_sum = -INFINITY;
+    for (size_t i = 0; i + 7 <= nd; i++) {
+        if (days[i + 6] - days[i] != 6 * 86400)
+            continue; /* not 7 consecutive days */
+        double sum = 0;
+        for (int k = 0; k < 7; k++)
+            sum += mean[i + (size_t)k];
+        if (sum > best_sum) {
+            best_sum = sum;
+            best = i;
+        }
+    }
+    wm_status st = WM_OK;
+    if (best == SIZE_MAX) {
+        st = wm_err_set(err, WM_EINVAL, "stress", 0, 0, "the power prices hold no 7 consecutive days");
+    } else {
+        for (int k = 0; k < 7; k++)
+            week[k] = mean[best + (size_t)k];
+        *first_day = days[best];
+    }
+    free(days);
+    free(mean);
+    return st;
 }
 
 /* ---- curtailment value per day shape (dispatch module) ---- */

@@ -183,17 +183,31 @@ wm_status wm_plan_replay(const wm_plan_site *site, const wm_plan_hooks *hooks, c
                          int ndays, wm_plan_out *out, wm_err *err);
 
 /* Stress tests: the base scenario changed in one respect and run on the same seed, so every
- * stressed path differs from its base path only by the stress (common random numbers). */
+ * stressed path differs from its base path only by the stress (common random numbers). The
+ * dated ones happen on every path at the start of the stress day (wm_plan_stress_opts.day). */
 typedef enum wm_plan_stress {
-    WM_STRESS_BTC_CRASH = 0,   /* BTC price halves on day 0 */
-    WM_STRESS_AI_SHOCK,        /* DeepSeek-like: GPU-hour -17%, tokens -50% on day 0, tenant defaults x5 */
-    WM_STRESS_POWER_SPIKE,     /* daily power price level and start doubled */
+    WM_STRESS_BTC_CRASH = 0,   /* BTC price halves on the stress day */
+    WM_STRESS_AI_SHOCK,        /* on the stress day: DeepSeek-like (the scenario's shock sizes, GPU-hour -16%,
+                                  tokens -50%) or both prices x (1 - ai_drop), counted as a shock; tenant defaults x5 */
+    WM_STRESS_NEXT_HALVING,    /* the next halving happens on the stress day (the one after at its height) */
+    WM_STRESS_URI_WEEK,        /* a week of real Winter Storm Uri power prices from the stress day */
+    WM_STRESS_POWER_DOUBLE,    /* daily power price level and start doubled for the whole horizon */
     WM_STRESS_TENANT_DEFAULT,  /* colocation tenant default intensity 1/yr */
-    WM_STRESS_HASH_SURGE,      /* network hashrate +30% on day 0 (a new ASIC generation lands) */
+    WM_STRESS_HASH_SURGE,      /* network hashrate +30% on the stress day (a new ASIC generation lands) */
     WM_STRESS_COUNT
 } wm_plan_stress;
+typedef struct wm_plan_stress_opts {
+    int day;                   /* the stress day, 0 = the start */
+    double ai_drop;            /* NaN: the scenario's shock sizes; else in [0, 1) */
+    const double *power_week;  /* daily power levels USD/MWh for WM_STRESS_URI_WEEK (borrowed) */
+    int power_week_n;
+} wm_plan_stress_opts;
 const char *wm_plan_stress_name(wm_plan_stress k);
-void wm_plan_stress_apply(wm_plan_stress k, wm_scenario_params *scn);
+void wm_plan_stress_apply(wm_plan_stress k, const wm_plan_stress_opts *o, wm_scenario_params *scn);
+/* The 7 consecutive UTC days of column col with the highest mean daily price (days with at
+ * least 20 values): the power week of WM_STRESS_URI_WEEK, from ERCOT's February 2021.
+ * first_day: the first day's start (UTC s). */
+wm_status wm_plan_worst_week(const wm_series *s, int col, double week[7], int64_t *first_day, wm_err *err);
 
 /* Per-MW daily margins of one day (exposed for tests): mining with an installed fleet of the
  * given J/TH (after power, variable opex on running days, fixed opex, optional daily curtailment

@@ -627,7 +627,8 @@ static void html_table(sbuf *b, const tab *t, const char *const *heads, const in
 {
     sb_printf(b, "<table><thead><tr>");
     for (int k = 0; k < ncol; k++) {
-        sb_printf(b, "<th>");
+        /* a text column's head sits left, as its cells do */
+        sb_printf(b, t->nrow > 0 && t->c[k].str ? "<th class=\"s\">" : "<th>");
         sb_esc(b, heads[k]);
         sb_printf(b, "</th>");
     }
@@ -707,7 +708,7 @@ static const char CSS[] =
     "h1{font-size:24px;margin:0 0 6px}h2{font-size:19px;margin:30px 0 6px;border-bottom:1px solid #ddd;padding-bottom:4px}"
     "p{line-height:1.45;margin:6px 0}.summary{background:#f4f7fb;border-left:4px solid #3b6ea5;padding:10px 16px;font-size:15px}"
     ".meta{color:#555;font-size:13px}table{border-collapse:collapse;font-size:13px;margin:8px 0}"
-    "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f0f0f0}td.s{text-align:left;white-space:nowrap}"
+    "th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f0f0f0}td.s,th.s{text-align:left;white-space:nowrap}"
     "tr.rec td{background:#fff3cd;font-weight:600}.row{display:flex;flex-wrap:wrap;gap:8px}"
     "svg{background:#fff;border:1px solid #eee;margin:4px 0}svg text{font-family:inherit}"
     ".tick{font-size:11px;fill:#444}.label{font-size:13px;fill:#222}.legend{font-size:12px;fill:#222}"
@@ -818,9 +819,9 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
         static const char *const th[] = {"stress", "strategy", "MW converted", "NPV mean $M", "NPV p5 $M", "P(NPV<0)",
                                          "CVaR5 $M", "change vs base $M", "best under the stress"};
         static const int ts[] = {0, 0, 0, 1, 1, 2, 1, 1, 0};
-        sb_printf(&b, "<h2>Stress tests (same paths, one change each)</h2>\n<p class=\"caption\">btc-crash: BTC -50%% "
-                      "on day 0; ai-shock: GPU-hour and token prices cut on day 0, tenant defaults x5; power-spike: power "
-                      "price level x2; tenant-default: 1 default a year; hashrate-surge: network +30%% on day 0.</p>\n");
+        sb_printf(&b, "<h2>Stress tests (same paths, one change each)</h2>\n<p class=\"caption\">");
+        sb_esc(&b, rp->stress_caption ? rp->stress_caption : "");
+        sb_printf(&b, "</p>\n");
         html_table(&b, stress, th, ts, 9);
     }
     if (rp->map_ndays > 0) {

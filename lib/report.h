@@ -23,6 +23,7 @@ typedef struct wm_report {
     int nstress;
     const char *stress_name[WM_STRESS_COUNT];
     const wm_plan_out *stress[WM_STRESS_COUNT];
+    const char *stress_caption;   /* what each stress changes and when (plain text) */
     /* history replay (replay = NULL: none): every strategy on the real days, and the cumulative
      * cash of stay-mining, half and all colocation per real day (site scale, USD) */
     const wm_plan_out *replay;

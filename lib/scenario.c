@@ -160,6 +160,18 @@ wm_status wm_scenario_check(const wm_scenario_params *p, wm_err *err)
     for (int m = 0; m < 12; m++)
         if (p->shapes_per_month[m] < 0)
             return wm_err_set(err, WM_EINVAL, "scenario", 0, 0, "negative shape count for month %d", m + 1);
+    const double ev[4] = {p->event_price_log, p->event_hash_log, p->event_gpu_log, p->event_tokens_log};
+    for (int k = 0; k < 4; k++)
+        if (!(fabs(ev[k]) <= 50))
+            return wm_err_set(err, WM_ERANGE, "scenario", 0, 0, "a stress event's log change %g is outside [-50, 50]", ev[k]);
+    if (p->event_day < 0 || p->event_day > WM_SCENARIO_MAX_DAYS || p->event_power_n < 0 ||
+        (p->event_power_n > 0 && !p->event_power))
+        return wm_err_set(err, WM_EINVAL, "scenario", 0, 0, "stress event day %d outside [0, %d] or power levels missing",
+                          p->event_day, WM_SCENARIO_MAX_DAYS);
+    for (int k = 0; k < p->event_power_n; k++)
+        if (!(p->event_power[k] > -1e4 && p->event_power[k] < 1e5))
+            return wm_err_set(err, WM_ERANGE, "scenario", 0, 0, "stress power level %g USD/MWh is outside (-1e4, 1e5)",
+                              p->event_power[k]);
     return WM_OK;
 }
 
@@ -303,7 +315,7 @@ wm_status wm_scenario_start_lanes(const wm_scenario_params *p, uint64_t seed, ui
         s->next_default[l] = next_arrival(&s->rng_tenant[l], random, p->tenant_default_per_year / YEAR_D, 0);
         s->relet_at[l] = INFINITY;
         s->rent_factor[l] = 1.0;
-        s->ai_shocks[l] = p->ai_shocks0;
+        s->ai_shocks[l] = 0;
     }
     if (p->price_model == WM_PRICE_BOOTSTRAP) {
         if (!p->boot_returns || p->boot_n < (size_t)p->boot_block_days || p->boot_block_days < 1)
@@ -491,6 +503,29 @@ static inline __attribute__((always_inline)) void draw_days(wm_scenario_state *s
             memcpy(s->shape_w[d], w[d] + (unsigned)s->draw_slot[WM_SCN_NZ] * W, sizeof s->shape_w[d]);
 }
 
+/* The stress event at the start of day p->event_day, on every lane: the levels' logs move
+ * (the hashrate's through its deviation from equilibrium, so it then relaxes as after any
+ * shock), an AI shock counts as one, and the next halving can be brought forward to now. */
+static void stress_event(const wm_scenario_params *p, wm_scenario_state *s)
+{
+    const double ai = p->event_gpu_log != 0 || p->event_tokens_log != 0 ? 1.0 : 0.0, hf = exp(p->event_hash_log);
+    for (unsigned l = 0; l < WM_LANES; l++) {
+        s->log_price[l] += p->event_price_log;
+        s->hash_dev[l] += p->event_hash_log;
+        s->hash_h_s[l] *= hf;
+        s->log_gpu[l] += p->event_gpu_log;
+        s->log_tokens[l] += p->event_tokens_log;
+        s->ai_shocks[l] += ai;
+        if (p->event_halving) {
+            int64_t sub = 0;
+            wm_btc_subsidy(s->next_halving[l], &sub);
+            s->subsidy_btc[l] = (double)sub / WM_COIN_SAT;
+            s->next_halving[l] += WM_HALVING_INTERVAL;
+            s->next_event[l] = (double)(s->next_retarget[l] < s->next_halving[l] ? s->next_retarget[l] : s->next_halving[l]);
+        }
+    }
+}
+
 /* Rare events of the day (d, d1] for every lane: jumps, spikes, shocks, tenant. */
 static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, double d1, double *r)
 {
@@ -573,6 +608,8 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
 
     if (rnd && dq == 0)
         draw_days(s);
+    if (s->day == p->event_day)
+        stress_event(p, s);
 
     /* ---- BTC price: the day's log-return ---- */
     if (p->price_model == WM_PRICE_BOOTSTRAP) {
@@ -705,8 +742,13 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         for (unsigned l = 0; l < W; l++)
             o->shape[l] = nshapes > 0 ? s->day % nshapes : -1;
 
-    for (unsigned l = 0; l < W; l++)
-        o->power_usd_per_mwh[l] = wm_fexpf(s->log_power[l]);
+    const int pk = s->day - p->event_day; /* a stress week's real levels replace the simulated ones */
+    if (pk >= 0 && pk < p->event_power_n)
+        for (unsigned l = 0; l < W; l++)
+            o->power_usd_per_mwh[l] = p->event_power[pk];
+    else
+        for (unsigned l = 0; l < W; l++)
+            o->power_usd_per_mwh[l] = wm_fexpf(s->log_power[l]);
     for (unsigned l = 0; l < W; l++)
         o->gpu_usd_per_gpu_hour[l] = wm_fexpf(s->log_gpu[l]);
     for (unsigned l = 0; l < W; l++)

@@ -74,7 +74,6 @@ typedef struct wm_scenario_params {
     double power_spike_per_year;
     double power_spike_mean_log;
     int shapes_per_month[12];     /* day shapes available per calendar month (0 = none) */
-    double ai_shocks0;            /* AI shocks already counted at the start (the AI-shock stress test) */
     /* ---- AI prices: log-linear trend plus common jump shocks ---- */
     double gpu_trend_per_year;
     double gpu_vol_per_year;
@@ -87,6 +86,15 @@ typedef struct wm_scenario_params {
     double tenant_default_per_year;
     double tenant_relet_days;
     double tenant_relet_rent_factor; /* rent of each new tenant relative to the previous */
+    /* ---- the stress tests' events, on every path at the start of day event_day (not in the
+       parameter table; all zero = none) ---- */
+    int event_day;
+    double event_price_log;       /* added to the BTC log price */
+    double event_hash_log;        /* added to the log network hashrate */
+    double event_gpu_log, event_tokens_log; /* added to the AI log prices; counted as an AI shock if either is set */
+    bool event_halving;           /* the next halving happens then (the one after stays at its height) */
+    const double *event_power;    /* daily power price levels of days event_day .. + n - 1 (borrowed) */
+    int event_power_n;
 } wm_scenario_params;
 
 /* One simulated day. Revenue-relevant quantities are day averages where events (retarget,

@@ -1127,3 +1127,31 @@ wm_status wm_parse_time(const char *text, int64_t *t)
          (tp.has_offset ? tp.offset_s : 0);
     return WM_OK;
 }
+
+size_t wm_series_day_means(const wm_series *s, size_t col, int min_count, int64_t *days, double *means, size_t cap)
+{
+    const size_t n = wm_series_len(s);
+    const int64_t *t = wm_series_times(s);
+    const double *v = wm_series_values(s, col);
+    size_t nd = 0;
+    for (size_t i = 0; i < n;) {
+        const int64_t d = (t[i] >= 0 ? t[i] : t[i] - 86399) / 86400 * 86400;
+        double sum = 0;
+        int c = 0;
+        size_t j = i;
+        for (; j < n && t[j] >= d && t[j] < d + 86400; j++)
+            if (!isnan(v[j])) {
+                sum += v[j];
+                c++;
+            }
+        if (c >= min_count) {
+            if (nd < cap) {
+                days[nd] = d;
+                means[nd] = sum / c;
+            }
+            nd++;
+        }
+        i = j;
+    }
+    return nd;
+}

@@ -88,6 +88,11 @@ long wm_series_at_or_before(const wm_series *s, int64_t t);
 wm_status wm_series_resample(const wm_series *s, size_t col, int64_t from, int64_t to, int64_t step_s,
                              double *out);
 
+/* Means of column col per UTC day over the days with at least min_count non-NaN values, in time
+ * order (the rows must be sorted, as the readers leave them): day i starts at days[i] (UTC s).
+ * Fills up to cap days and returns how many there are in all. */
+size_t wm_series_day_means(const wm_series *s, size_t col, int min_count, int64_t *days, double *means, size_t cap);
+
 /* Time helpers used by the readers (exposed for tests and other parsers). */
 int64_t wm_days_from_civil(int64_t y, unsigned m, unsigned d); /* days since 1970-01-01 */
 void wm_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d);

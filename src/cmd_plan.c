@@ -74,7 +74,9 @@ static const wm_param site_table[] = {
     {"paths", "paths", I_, "", 2000, 20, 1e7, NULL, "Monte Carlo paths"},
     {"seed", "seed", I_, "", 1, 0, 9007199254740991.0, NULL, "random seed (printed)"},
     {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
-    {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths"},
+    {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths (uri-week reads ERCOT February 2021 from --data)"},
+    {"stress-date", "stress_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "day of the dated stress events: BTC crash, AI shock, next halving, Uri week, hashrate surge (YYYY-MM-DD; default: the start)"},
+    {"stress-ai-drop", "stress_ai_drop", N_, "", 0.5, 0, 0.99, NULL, "AI-shock stress: GPU-hour and token prices both fall by this share (not given: the scenario's shock sizes, GPU-hour -16%, tokens -50%)"},
     {"own-ai", "own_ai", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "shorthand: add cloud to --uses"},
     {"intraday", "intraday", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "value hourly curtailment with the dispatch module on real day shapes (ERCOT LZ_WEST 2023 from --data)"},
     {"replay-from", "replay_from_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history replay: price every strategy on the real days from this date (YYYY-MM-DD)"},
@@ -88,7 +90,7 @@ enum {
     O_NO_CURTAIL, O_NO_POLICY, O_FLEET_AGE, O_VALUE_DECLINE, O_REFRESH_YEARS, O_REFRESH_USD, O_REFRESH_EFF,
     O_REFRESH_GAIN, O_REFRESH_PAYBACK, O_COLO_CAPEX, O_COLO_TENANT, O_COLO_LEAD, O_COLO_RENT, O_COLO_ESC, O_COLO_TERM,
     O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_HALL_LIFE, O_TOK_EFF, O_COLO_TERMINAL, O_USES, O_HYBRIDS, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
-    O_STRESS, O_OWN_AI, O_INTRADAY, O_REPLAY_FROM, O_REPLAY_TO, O_DATA, O_OUT
+    O_STRESS, O_STRESS_DATE, O_STRESS_AI_DROP, O_OWN_AI, O_INTRADAY, O_REPLAY_FROM, O_REPLAY_TO, O_DATA, O_OUT
 };
 #undef N_
 #undef I_
@@ -371,7 +373,11 @@ int cmd_plan(int argc, char **argv)
     bool stress = v[O_STRESS].num != 0;
     bool own_ai = s.use[WM_USE_CLOUD] || s.use[WM_USE_TOKENS] || s.use[WM_USE_TRAIN];
     bool intraday = v[O_INTRADAY].num != 0;
-    char replay_from[32] = "", replay_to[32] = "", data_dir[1024] = "", out_dir[1024] = "";
+    char replay_from[32] = "", replay_to[32] = "", data_dir[1024] = "", out_dir[1024] = "", stress_date[32] = "";
+    if (v[O_STRESS_DATE].str)
+        snprintf(stress_date, sizeof stress_date, "%s", v[O_STRESS_DATE].str);
+    /* the AI-shock stress: both prices by the given share, else the scenario's shock sizes */
+    wm_plan_stress_opts sopt = {0, v[O_STRESS_AI_DROP].set ? v[O_STRESS_AI_DROP].num : NAN, NULL, 0};
     if (v[O_REPLAY_FROM].str)
         snprintf(replay_from, sizeof replay_from, "%s", v[O_REPLAY_FROM].str);
     if (v[O_REPLAY_TO].str)
@@ -476,6 +482,21 @@ int cmd_plan(int argc, char **argv)
     }
     const wm_plan_hooks *hk = own_ai || intraday ? &hooks : NULL;
     bool want_out = out_dir[0] != 0;
+    if (stress_date[0]) {
+        int64_t t;
+        if (wm_parse_time(stress_date, &t) != WM_OK || t % 86400 != 0 || t < scn.start_time ||
+            (t - scn.start_time) / 86400 >= (int64_t)s.years * 365) {
+            char a[11];
+            st = wm_err_set(&err, WM_EPARSE, "--stress-date", 0, 0, "expected a day YYYY-MM-DD from the start %s within the %d-year horizon, got '%s'",
+                            wm_fmt_date(scn.start_time, a), s.years, stress_date);
+            wm_plan_curtail_free(hc.ct);
+            free(boot);
+            return cli_error(prog, st, &err) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+        }
+        sopt.day = (int)((t - scn.start_time) / 86400);
+    }
+    double uri_week[7];
+    int64_t uri_first = 0;
     if (want_out) {
         /* fail before a long run if the directory cannot be made */
         if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
@@ -489,6 +510,27 @@ int cmd_plan(int argc, char **argv)
             snprintf(replay_from, sizeof replay_from, "2023-01-01");
             snprintf(replay_to, sizeof replay_to, "2025-12-31");
         }
+    }
+    if (stress) { /* the uri-week stress: the worst 7 days of ERCOT LZ_WEST in February 2021 */
+        char path[1100];
+        snprintf(path, sizeof path, "%s/power/ercot_rtm_spp_hourly_2021-02.csv", data_dir);
+        static const char *const ucol[] = {"LZ_WEST"};
+        wm_series_opts uo = {.tz = WM_TZ_US_CENTRAL, .columns = ucol, .ncolumns = 1};
+        wm_series *us = NULL;
+        st = wm_series_load(path, &uo, &us, &err);
+        int col = st == WM_OK ? wm_series_col(us, "LZ_WEST") : -1;
+        if (st == WM_OK && col < 0)
+            st = wm_err_set(&err, WM_ENOTFOUND, path, 1, 0, "expected a column named 'LZ_WEST'");
+        if (st == WM_OK)
+            st = wm_plan_worst_week(us, col, uri_week, &uri_first, &err);
+        wm_series_free(us);
+        if (st != WM_OK) {
+            wm_plan_curtail_free(hc.ct);
+            free(boot);
+            return cli_error(prog, st, &err);
+        }
+        sopt.power_week = uri_week;
+        sopt.power_week_n = 7;
     }
     struct timespec t_start;
     clock_gettime(CLOCK_MONOTONIC, &t_start);
@@ -515,7 +557,7 @@ int cmd_plan(int argc, char **argv)
     for (int k = 0; stress && k < WM_STRESS_COUNT; k++) {
         pg.run = k + 1;
         wm_scenario_params q = scn;
-        wm_plan_stress_apply((wm_plan_stress)k, &q);
+        wm_plan_stress_apply((wm_plan_stress)k, &sopt, &q);
         if (!(so[k] = malloc(sizeof *so[k]))) {
             st = WM_ENOMEM;
             goto fail;
@@ -725,6 +767,20 @@ int cmd_plan(int argc, char **argv)
             {"p_loss_pick", "P(loss) pick", 12, 3}, {"recommended", "best under the stress", 36, -1},
         };
         char plab[160];
+        char sd[11], line[160];
+        cli_str(&o, "stress_date", "stress tests: dated events on", wm_fmt_date(scn.start_time + (int64_t)sopt.day * 86400, sd));
+        cli_section(&o, "stress_uri_week", "uri-week: the worst 7 days of ERCOT LZ_WEST, February 2021 (Winter Storm Uri)");
+        cli_str(&o, "first_day", "first day", wm_fmt_date(uri_first, sd));
+        int len = 0;
+        double mean = 0;
+        for (int k = 0; k < 7; k++) {
+            char nb[32];
+            len += snprintf(line + len, sizeof line - (size_t)len, "%s%s", k ? " " : "", cli_fmt(nb, sizeof nb, uri_week[k], 0));
+            mean += uri_week[k] / 7;
+        }
+        cli_str(&o, "daily_usd_per_mwh", "daily means USD/MWh", line);
+        cli_num(&o, "mean_usd_per_mwh", "mean", mean, 0, "USD/MWh");
+        cli_section(&o, NULL, NULL);
         cli_str(&o, "stress_pick", "stress tests: base pick", wm_plan_strategy_label(&s, &out->r[pick], plab, sizeof plab));
         cli_table_begin(&o, "stress_tests", sc, 6);
         for (int k = -1; k < WM_STRESS_COUNT; k++) {
@@ -756,6 +812,23 @@ int cmd_plan(int argc, char **argv)
         rep.start_date = d0;
         rep.curtailment = curt_text;
         rep.run_seconds = (double)(t_end.tv_sec - t_start.tv_sec) + 1e-9 * (double)(t_end.tv_nsec - t_start.tv_nsec);
+        char scap[900], sday[11], uday[11];
+        wm_fmt_date(scn.start_time + (int64_t)sopt.day * 86400, sday);
+        char drop[96];
+        if (isnan(sopt.ai_drop))
+            snprintf(drop, sizeof drop, "GPU-hour %.0f%%, tokens %.0f%% (a DeepSeek-R1-like shock)",
+                     100 * expm1(scn.gpu_shock_log), 100 * expm1(scn.tokens_shock_log));
+        else
+            snprintf(drop, sizeof drop, "GPU-hour and tokens -%.0f%%", 100 * sopt.ai_drop);
+        snprintf(scap, sizeof scap,
+                 "Dated events on %s. btc-crash: BTC -50%%; ai-shock: %s, counted as an AI shock, tenant defaults x5 "
+                 "for the whole horizon; next-halving: the next halving then (the one after at its height); uri-week: "
+                 "7 days at the daily means of ERCOT LZ_WEST from %s (Winter Storm Uri, mean %.0f USD/MWh); "
+                 "power-double: power price level x2 throughout; tenant-default: 1 default a year; hashrate-surge: "
+                 "network +30%%, then relaxing to its equilibrium.",
+                 sday, drop, wm_fmt_date(uri_first, uday),
+                 (uri_week[0] + uri_week[1] + uri_week[2] + uri_week[3] + uri_week[4] + uri_week[5] + uri_week[6]) / 7);
+        rep.stress_caption = scap;
         rep.nstress = WM_STRESS_COUNT;
         for (int k = 0; k < WM_STRESS_COUNT; k++) {
             rep.stress_name[k] = wm_plan_stress_name((wm_plan_stress)k);

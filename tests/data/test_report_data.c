@@ -166,7 +166,7 @@ static void test_plan_out(void **state)
     }
     assert_true(off > 0 && off < json_array_size(map) / 4); /* some hours curtailed, most mined */
     assert_int_equal(wrong, 0);
-    assert_int_equal(json_array_size(json_object_get(j, "stress_tests")), 6 * 3);
+    assert_int_equal(json_array_size(json_object_get(j, "stress_tests")), (1 + 7) * 3); /* base + 7 stresses, 3 strategies each */
     assert_true(json_array_size(json_object_get(j, "replay")) == 166 * 4); /* 3 whole years + year 0 */
 
     /* CSV: header, then one line per JSON row */

@@ -90,8 +90,15 @@ static void test_plan_json_and_stress(void **state)
     json_t *fan = json_object_get(r, "cash_flow_fan");
     assert_int_equal(json_array_size(fan), 4);
     json_t *st = json_object_get(j, "stress_tests");
-    assert_int_equal(json_array_size(st), 6);
+    assert_int_equal(json_array_size(st), 8);
     assert_string_equal(json_string_value(json_object_get(json_array_get(st, 1), "stress")), "btc-crash");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(st, 4), "stress")), "uri-week");
+    /* the Uri week the stress replays, from ERCOT's February 2021 */
+    json_t *uw = json_object_get(j, "stress_uri_week");
+    assert_string_equal(json_string_value(json_object_get(uw, "first_day")), "2021-02-13");
+    double uri_mean = json_number_value(json_object_get(uw, "mean_usd_per_mwh"));
+    assert_true(uri_mean > 5000 && uri_mean < 7000);
+    assert_string_equal(json_string_value(json_object_get(j, "stress_date")), json_string_value(json_object_get(j, "start_date")));
     /* the same seed gives the same numbers */
     double npv = json_number_value(json_object_get(json_array_get(s, 0), "npv_mean_musd"));
     json_decref(j);
@@ -99,6 +106,18 @@ static void test_plan_json_and_stress(void **state)
     double npv1 = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 0), "npv_mean_musd"));
     assert_true(npv == npv1);
     json_decref(j);
+    /* a later stress date moves the dated stresses; a date outside the horizon is refused */
+    j = wattmux_json("plan --paths 200 --years 3 --seed 7 --stress --stress-date 2027-01-01 --stress-ai-drop 0.4");
+    assert_string_equal(json_string_value(json_object_get(j, "stress_date")), "2027-01-01");
+    json_decref(j);
+    wattmux("plan --paths 200 --years 3 --stress --stress-date 2040-01-01");
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "--stress-date"));
+    assert_non_null(strstr(err, "2040-01-01"));
+    wattmux("plan --paths 200 --years 3 --stress --stress-date 2027-13-01");
+    assert_int_equal(rc, 2);
+    wattmux("plan --paths 200 --years 3 --stress --stress-ai-drop 1.5");
+    assert_int_equal(rc, 2);
 }
 
 /* A site file sets the interconnect, the fleet-weighted J/TH and PUE, the pool fee and adder:

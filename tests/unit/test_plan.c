@@ -6,6 +6,7 @@
 
 #include "btc.h"
 #include "plan.h"
+#include "series.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -303,26 +304,105 @@ static void test_stress_common_numbers(void **state)
     assert_non_null(b);
     assert_non_null(x);
     assert_int_equal(wm_plan_run(&p, &s, NULL, 5, 300, 2, b, NULL), WM_OK);
+    const double week[7] = {2000, 3000, 7000, 9000, 9000, 9000, 3500};
+    const wm_plan_stress_opts now = {0, NAN, week, 7}, later = {3 * 365, NAN, week, 7};
     wm_scenario_params q = p;
-    wm_plan_stress_apply(WM_STRESS_BTC_CRASH, &q);
+    wm_plan_stress_apply(WM_STRESS_BTC_CRASH, &now, &q);
     assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
     assert_true(x->r[0].npv.mean < b->r[0].npv.mean);
     assert_memory_equal(&x->r[2].npv, &b->r[2].npv, sizeof b->r[2].npv);
+    /* the same crash on day 3 x 365: the first three years' cash flows are the base's bit for
+       bit (no look-ahead: the fleet policy too), mining's later ones differ, colocation's not.
+       (Whether it costs mining more or less than a crash now is not fixed: the hashrate follows
+       revenue down, and the policy may sell the fleet.) */
     q = p;
-    wm_plan_stress_apply(WM_STRESS_TENANT_DEFAULT, &q);
+    wm_plan_stress_apply(WM_STRESS_BTC_CRASH, &later, &q);
+    assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
+    assert_memory_equal(x->r[0].cf_mean, b->r[0].cf_mean, 4 * sizeof b->r[0].cf_mean[0]);
+    assert_true(x->r[0].cf_mean[4] != b->r[0].cf_mean[4] && x->r[0].npv.mean != b->r[0].npv.mean);
+    assert_memory_equal(&x->r[2].npv, &b->r[2].npv, sizeof b->r[2].npv);
+    /* the next halving now: mining loses, colocation (its power passed through) does not */
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_NEXT_HALVING, &now, &q);
+    assert_true(q.event_halving && q.event_day == 0);
+    assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
+    assert_true(x->r[0].npv.mean < b->r[0].npv.mean);
+    assert_memory_equal(&x->r[2].npv, &b->r[2].npv, sizeof b->r[2].npv);
+    /* a Uri week: the site curtails whole days, so mining loses about a week of margin; the
+       colocation tenant pays the hall's power (passed through), so colocation loses nothing */
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_URI_WEEK, &now, &q);
+    assert_true(q.event_power == week && q.event_power_n == 7);
+    assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
+    assert_true(x->r[0].npv.mean <= b->r[0].npv.mean);
+    assert_true(b->r[0].npv.mean - x->r[0].npv.mean < s.site_mw * 7 * 24 * 200);
+    assert_memory_equal(&x->r[2].npv, &b->r[2].npv, sizeof b->r[2].npv);
+    /* the AI shock: the scenario's sizes, or both prices by the given share */
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_AI_SHOCK, &now, &q);
+    assert_true(q.event_gpu_log == p.gpu_shock_log && q.event_tokens_log == p.tokens_shock_log);
+    assert_true(q.tenant_default_per_year == 5 * p.tenant_default_per_year);
+    const wm_plan_stress_opts drop = {100, 0.4, NULL, 0};
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_AI_SHOCK, &drop, &q);
+    assert_true(q.event_day == 100 && fabs(q.event_gpu_log - log(0.6)) < 1e-15 && q.event_tokens_log == q.event_gpu_log);
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_TENANT_DEFAULT, &now, &q);
     assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
     assert_true(x->r[2].npv.mean < b->r[2].npv.mean);
     assert_memory_equal(&x->r[0].npv, &b->r[0].npv, sizeof b->r[0].npv);
     q = p;
-    wm_plan_stress_apply(WM_STRESS_POWER_SPIKE, &q);
+    wm_plan_stress_apply(WM_STRESS_POWER_DOUBLE, &now, &q);
     assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
     assert_true(x->r[0].npv.mean < b->r[0].npv.mean);
     s.colo_terminal_noi_multiple = 8;
     assert_int_equal(wm_plan_run(&p, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
     assert_true(x->r[2].npv.mean > b->r[2].npv.mean);
     assert_string_equal(wm_plan_stress_name(WM_STRESS_AI_SHOCK), "ai-shock");
+    assert_string_equal(wm_plan_stress_name(WM_STRESS_URI_WEEK), "uri-week");
     free(b);
     free(x);
+}
+
+/* The uri-week stress's prices: the worst 7 UTC days of ERCOT LZ_WEST in February 2021 are
+ * Feb 13-19 (Winter Storm Uri; daily means from the hourly file, $1,900-$9,000/MWh); a file
+ * with no 7 consecutive days is refused. */
+static void test_worst_week(void **state)
+{
+    (void)state;
+    static const char *const cols[] = {"LZ_WEST"};
+    wm_series_opts o = {.tz = WM_TZ_US_CENTRAL, .columns = cols, .ncolumns = 1};
+    wm_series *h = NULL;
+    wm_err e;
+    assert_int_equal(wm_series_load(wmt_shared("power/ercot_rtm_spp_hourly_2021-02.csv"), &o, &h, &e), WM_OK);
+    double w[7];
+    int64_t first = 0;
+    assert_int_equal(wm_plan_worst_week(h, 0, w, &first, &e), WM_OK);
+    char d[11];
+    assert_string_equal(wm_fmt_date(first, d), "2021-02-13");
+    double sum = 0;
+    for (int k = 0; k < 7; k++)
+        sum += w[k];
+    assert_true(sum / 7 > 5000 && sum / 7 < 7000);
+    for (int k = 3; k < 6; k++) /* Feb 16-18: at the $9,000 cap all day */
+        assert_true(w[k] > 8500 && w[k] < 9400);
+    /* the same by hand from the file's hours of the first worst day (UTC 2021-02-13) */
+    const int64_t *t = wm_series_times(h);
+    const double *v = wm_series_values(h, 0);
+    double s0 = 0;
+    int n0 = 0;
+    for (size_t i = 0; i < wm_series_len(h); i++)
+        if (t[i] >= first && t[i] < first + 86400) {
+            s0 += v[i];
+            n0++;
+        }
+    assert_int_equal(n0, 24);
+    assert_near_rel(w[0], s0 / 24, 1e-12);
+    wm_series_free(h);
+    const char *six = "t,p\n2021-01-01,1\n2021-01-02,2\n2021-01-03,3\n2021-01-05,4\n";
+    assert_int_equal(wm_series_parse(six, strlen(six), "six", NULL, &h, &e), WM_OK);
+    assert_int_equal(wm_plan_worst_week(h, 0, w, &first, &e), WM_EINVAL);
+    wm_series_free(h);
 }
 
 /* Replay on a given day series: one path; NPVs from the same per-day margins. */
@@ -443,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_own_ai_hook_and_hybrids),
         cmocka_unit_test(test_threads_limit_frontier),
         cmocka_unit_test(test_stress_common_numbers),
+        cmocka_unit_test(test_worst_week),
         cmocka_unit_test(test_replay),
         cmocka_unit_test(test_curtail_table),
         cmocka_unit_test(test_site_checks),

@@ -252,6 +252,84 @@ static void test_ai_shock_count(void **state)
     free(st);
 }
 
+/* A stress event on day D changes nothing before D; from D on: the BTC price x e^event, the
+ * hashrate's deviation by the event (it then relaxes at kappa), the AI prices by their events
+ * and one shock more, the next halving now and the one after at its height, and a week of
+ * given power levels on days D .. D + 6. On projections, so every number is exact. */
+static void test_stress_event_day(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 1049000 - 2000; /* the natural halving about 21 days in */
+    const int n = 60, D = 10;
+    wm_scenario_day *b = project(&p, n);
+    wm_scenario_params q = p;
+    const double week[7] = {1939, 2588, 6835, 9003, 9024, 9003, 3412};
+    q.event_day = D;
+    q.event_price_log = log(0.5);
+    q.event_gpu_log = log(0.6);
+    q.event_tokens_log = log(0.3);
+    q.event_power = week;
+    q.event_power_n = 7;
+    wm_err e;
+    assert_int_equal(wm_scenario_check(&q, &e), WM_OK);
+    wm_scenario_day *x = project(&q, n);
+    assert_memory_equal(x, b, (size_t)D * sizeof *x);
+    for (int i = D; i < n; i++) {
+        assert_near_rel(x[i].price_usd_per_btc, 0.5 * b[i].price_usd_per_btc, 1e-12);
+        assert_near_rel(x[i].gpu_usd_per_gpu_hour, 0.6 * b[i].gpu_usd_per_gpu_hour, 2e-6); /* float levels */
+        assert_near_rel(x[i].tokens_usd_per_mtok, 0.3 * b[i].tokens_usd_per_mtok, 2e-6);
+        assert_true(x[i].ai_shocks == b[i].ai_shocks + 1);
+        if (i < D + 7)
+            assert_true(x[i].power_usd_per_mwh == week[i - D]);
+        else
+            assert_true(x[i].power_usd_per_mwh == b[i].power_usd_per_mwh);
+    }
+    free(x);
+
+    /* the hashrate: +30 % from day D, the surplus decaying by (1 - kappa) a day (an equilibrium
+       at the start's hashrate, so that the base stays there) */
+    q = p;
+    q.hash_adjust_per_day = 0.01;
+    q.hash_level = log(q.difficulty0 * 4294967296.0 / 600.0);
+    wm_scenario_day *hb = project(&q, n);
+    q.event_day = D;
+    q.event_hash_log = log(1.3);
+    x = project(&q, n);
+    assert_memory_equal(x, hb, (size_t)D * sizeof *x);
+    assert_near_rel(x[D].blocks, 1.3 * hb[D].blocks, 1e-9);
+    for (int i = D; i < n; i++)
+        assert_near_rel(log(x[i].hashrate_h_s / hb[i].hashrate_h_s), log(1.3) * pow(0.99, i - D + 1), 1e-6);
+    free(x);
+    free(hb);
+
+    /* the next halving on day D: the subsidy halves then, not at height 1,050,000, and the
+       one after stays at its height (1,260,000: beyond these days) */
+    q = p;
+    q.event_day = D;
+    q.event_halving = true;
+    x = project(&q, n);
+    assert_memory_equal(x, b, (size_t)D * sizeof *x);
+    int hday = -1;
+    for (int i = 0; i < n; i++)
+        if (b[i].subsidy_btc < 3.125 && hday < 0)
+            hday = i;
+    assert_true(hday > D + 5 && hday < n);
+    for (int i = D; i < n; i++)
+        assert_true(x[i].subsidy_btc == 1.5625);
+    free(x);
+
+    /* out of range */
+    q = p;
+    q.event_price_log = 60;
+    assert_int_equal(wm_scenario_check(&q, &e), WM_ERANGE);
+    q = p;
+    q.event_power_n = 3;
+    assert_int_equal(wm_scenario_check(&q, &e), WM_EINVAL);
+    free(b);
+}
+
 /* Renewal process: vacant share = relet / (mean tenancy + relet); each re-let cuts rent. */
 static void test_tenant_vacancy(void **state)
 {
@@ -463,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_tenant_vacancy),
         cmocka_unit_test(test_bootstrap_blocks),
         cmocka_unit_test(test_ai_shock_count),
+        cmocka_unit_test(test_stress_event_day),
         cmocka_unit_test(test_fast_retarget),
         cmocka_unit_test(test_daily_return_moments),
     };

@@ -197,6 +197,26 @@ static void test_resample_and_gaps(void **state)
     wm_series_free(s);
 }
 
+/* Means per UTC day: empty cells are left out, days with fewer values than asked are dropped,
+ * a day before 1970 starts at its own midnight, and cap bounds what is written. */
+static void test_day_means(void **state)
+{
+    (void)state;
+    const char *csv = "t,p\n1969-12-31T22:00Z,4\n1969-12-31T23:00Z,6\n1970-01-01T00:00Z,1\n"
+                      "1970-01-01T12:00Z,\n1970-01-01T23:59Z,3\n1970-01-03T05:00Z,7\n";
+    wm_series *s = NULL;
+    wm_err e;
+    assert_int_equal(wm_series_parse(csv, strlen(csv), "d", NULL, &s, &e), WM_OK);
+    int64_t d[4];
+    double m[4];
+    assert_int_equal(wm_series_day_means(s, 0, 1, d, m, 4), 3);
+    assert_true(d[0] == -86400 && m[0] == 5 && d[1] == 0 && m[1] == 2 && d[2] == 2 * 86400 && m[2] == 7);
+    assert_int_equal(wm_series_day_means(s, 0, 2, d, m, 4), 2); /* Jan 3 has one value */
+    assert_int_equal(wm_series_day_means(s, 0, 1, d, m, 1), 3); /* counts all, writes one */
+    assert_true(d[0] == -86400);
+    wm_series_free(s);
+}
+
 static void test_parse_time(void **state)
 {
     (void)state;
@@ -288,7 +308,7 @@ int main(void)
         cmocka_unit_test(test_dmy_mdy_detection),    cmocka_unit_test(test_errors_have_line_col),
         cmocka_unit_test(test_semicolon_tab_noheader), cmocka_unit_test(test_us_central_dst),
         cmocka_unit_test(test_filter_interval),      cmocka_unit_test(test_resample_and_gaps),
-        cmocka_unit_test(test_parse_time),           cmocka_unit_test(test_review_regressions),
+        cmocka_unit_test(test_parse_time), cmocka_unit_test(test_day_means),           cmocka_unit_test(test_review_regressions),
     };
     return cmocka_run_group_tests_name("series", tests, NULL, NULL);
 }
