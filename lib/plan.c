@@ -69,6 +69,9 @@ wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err)
     REQ(s->pue_ai >= 1 && s->pue_ai <= 3, "pue_ai %g must be in [1, 3]", s->pue_ai);
     REQ(s->uptime > 0 && s->uptime <= 1, "uptime %g must be in (0, 1]", s->uptime);
     REQ(s->pool_fee >= 0 && s->pool_fee < 1, "pool_fee %g must be in [0, 1)", s->pool_fee);
+    REQ(s->ppa_mw >= 0 && s->ppa_mw <= s->site_mw && s->ppa_usd_per_mwh >= -1000 && s->ppa_usd_per_mwh <= 10000,
+        "ppa_mw %g must be in [0, site_mw] and ppa_usd_per_mwh %g in [-1000, 10000]", s->ppa_mw, s->ppa_usd_per_mwh);
+    REQ(s->ppa_years >= 0 && s->ppa_years <= 100, "ppa_years %g must be in [0, 100]", s->ppa_years);
     REQ(s->mining_fixed_opex_usd_per_mw_year >= 0 && s->mining_var_opex_usd_per_mwh >= 0, "mining opex must be >= 0");
     REQ(s->fleet_age_years >= 0 && s->fleet_age_years <= 30, "fleet_age_years %g must be in [0, 30]", s->fleet_age_years);
     REQ(s->asic_value_decline_per_year >= 0 && s->asic_value_decline_per_year < 1,
@@ -167,7 +170,9 @@ static int lead_days(double months)
  * within refresh_payback_years, buys into an empty site on the same test, or sells a fleet that
  * no longer covers its fixed opex. The converted MW sell their machines at the start. Uses that
  * are not offered keep zero rows. */
-#define NROW(Y) ((1 + WM_USE_COUNT) * (size_t)((Y) + 1) + ROW_EXTRA)
+#define NROW(Y) ((2 + WM_USE_COUNT) * (size_t)((Y) + 1) + ROW_EXTRA)
+/* the site row (the PPA's swap flows, the same for every strategy) after the extras */
+#define SITE_ROW(Y) ((1 + WM_USE_COUNT) * (size_t)((Y) + 1) + ROW_EXTRA)
 static bool own_ai_on(const wm_plan_site *s, const wm_plan_hooks *h, int u)
 {
     return u != WM_USE_COLO && s->use[u] && h && h->own_ai_usd_per_mw_day;
@@ -180,7 +185,7 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
     const plan_ctx *c = vctx;
     const wm_plan_site *s = c->site;
     const int Y = s->years;
-    double *m = out, *extra = out + (1 + WM_USE_COUNT) * (size_t)(Y + 1), *alt[WM_USE_COUNT];
+    double *m = out, *extra = out + (1 + WM_USE_COUNT) * (size_t)(Y + 1), *alt[WM_USE_COUNT], *site = out + SITE_ROW(Y);
     memset(out, 0, NROW(Y) * sizeof *out);
     for (int u = 0; u < WM_USE_COUNT; u++)
         alt[u] = out + (size_t)(1 + u) * (size_t)(Y + 1);
@@ -190,6 +195,7 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
     bool inst = true;
     int bought = -(int)lround(s->fleet_age_years * YEAR_DAYS), purchases = 0, first_retire = -1;
     const int colo_lead = lead_days(s->colo_lead_months), ai_lead = lead_days(s->own_ai_lead_months);
+    const double ppa_mwh_day = 24.0 * s->ppa_mw, ppa_end = s->ppa_years > 0 ? s->ppa_years * YEAR_DAYS : INFINITY;
     const double colo_end = colo_lead + s->colo_term_years * YEAR_DAYS;
     bool ai_on[WM_USE_COUNT];
     for (int u = 0; u < WM_USE_COUNT; u++) {
@@ -240,6 +246,10 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
             m[y] += v;
             trail[d % WINDOW_DAYS] = v + fixed_day;
         }
+        /* the PPA block as a swap: its energy is bought at the PPA price and sold back at the day's
+           level whatever the site runs (what the site uses it then buys at the level) */
+        if (d < ppa_end)
+            site[y] += ppa_mwh_day * (days[d].power_usd_per_mwh - s->ppa_usd_per_mwh);
         if (s->use[WM_USE_COLO] && d >= colo_lead && d < colo_end)
             alt[WM_USE_COLO][y] += wm_plan_colo_usd_per_mw_day(s, &days[d], (d - colo_lead) / YEAR_DAYS);
         if (d >= ai_lead)
@@ -438,8 +448,9 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
         for (uint64_t i = 0; i < paths; i++) {
             const double *m = rows + i * nrow;
             double *f = cf + i * (size_t)(Y + 1), inc[WM_PLAN_MAX_YEARS + 1];
+            const double *ppa = rows + i * nrow + SITE_ROW(Y);
             for (int y = 0; y <= Y; y++) {
-                f[y] = (site->site_mw - r->x_mw) * m[y];
+                f[y] = (site->site_mw - r->x_mw) * m[y] + ppa[y]; /* not in inc: the same whatever is done */
                 inc[y] = 0;
                 for (int u = 0; u < WM_USE_COUNT; u++)
                     if (r->mw[u] > 0) {

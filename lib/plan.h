@@ -58,6 +58,9 @@ typedef struct wm_plan_site {
     /* mining: the fleet on the mining MW (per MW: TH/s = 1e6 / (PUE * J/TH)) */
     double eff_j_per_th, pue_mining, uptime, pool_fee;
     double power_adder_usd_per_mwh;   /* delivery/fees on top of the scenario's wholesale level */
+    double ppa_mw, ppa_usd_per_mwh;   /* fixed-price block with sell-back, priced as a swap: every day
+                                       * 24 ppa_mw (level - price), the same for every strategy (0 MW = none) */
+    double ppa_years;                 /* its term from the start (0 = the whole horizon) */
     double mining_fixed_opex_usd_per_mw_year; /* site staff, insurance, land: paid while a fleet is installed, even idle */
     double mining_var_opex_usd_per_mwh;       /* maintenance and repairs per MWh actually run */
     bool curtail_daily;               /* switch off on days when margin < 0 */

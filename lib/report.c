@@ -1000,6 +1000,12 @@ wm_status wm_report_write(const wm_report *rp, const char *dir, wm_err *err)
     tab_add(&assume, "snss", "power passed through to the tenant", s->colo_power_pass_through ? 1.0 : 0.0, "0/1",
             "Core Scientific colocation");
     tab_add(&assume, "snss", "discount rate", s->discount_rate, "1/yr", "--discount");
+    if (s->ppa_mw > 0) {
+        tab_add(&assume, "snss", "PPA block with sell-back, priced as a swap on the daily level", s->ppa_mw, "MW",
+                "site file contract.ppa or --ppa-mw; the same cash flow in every strategy");
+        tab_add(&assume, "snss", "PPA price", s->ppa_usd_per_mwh, "USD/MWh", "--ppa-price");
+        tab_add(&assume, "snss", "PPA term (0 = the whole horizon)", s->ppa_years, "yr", "--ppa-years");
+    }
     if (rp->scn) {
         const wm_scenario_params *q = rp->scn;
         tab_add(&assume, "snss", "BTC price at start", q->price0_usd_per_btc, "USD/BTC", "calibrated (wattmux calibrate)");

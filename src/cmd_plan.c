@@ -7,7 +7,7 @@
  * --replay-from prices every strategy on the real days of the history files (one path).
  * --own-ai adds own GPU cloud on X MW (lib/aiecon's margin plugged into the planner's hook);
  * --intraday values hourly curtailment with the dispatch module on real day shapes.
- * An optional SITE.yaml (lib/site) gives the interconnect, fleets, pool fee and contract adder.
+ * An optional SITE.yaml (lib/site) gives the interconnect, fleets, pool fee, contract adder and a PPA block that sells back.
  * --out DIR writes the report (lib/report: report.html, results.json, CSV tables, results.xlsx)
  * with the stress tests, a history replay (default 2023-2025) and the 2023 dispatch heat map.
  * A progress bar goes to stderr when it is a terminal and the run lasts over half a second.
@@ -43,6 +43,9 @@ static const wm_param site_table[] = {
     {"uptime", "uptime", N_, "", 0.97, 0.01, 1, NULL, "mining uptime"},
     {"pool-fee", "pool_fee", N_, "", 0.02, 0, 0.5, NULL, "pool fee (FPPS)"},
     {"power-adder", "power_adder_usd_per_mwh", N_, "USD/MWh", 5, -100, 1000, NULL, "delivery and fees on top of the simulated wholesale price"},
+    {"ppa-mw", "ppa_mw", N_, "MW", 0, 0, 1e5, NULL, "fixed-price power block with sell-back (a site file's contract.ppa when it sells back), priced as a swap: every day 24 x MW x (simulated level - PPA price), the same for every strategy"},
+    {"ppa-price", "ppa_usd_per_mwh", N_, "USD/MWh", 0, -1000, 10000, NULL, "price of the PPA block"},
+    {"ppa-years", "ppa_years", N_, "yr", 0, 0, 100, NULL, "term of the PPA block from the start (0 = the whole horizon)"},
     {"mining-fixed-opex", "mining_fixed_opex_usd_per_mw_year", N_, "USD/MW/yr", 50000, 0, 1e7, NULL, "site staff, insurance, land: paid while a fleet is installed, even idle"},
     {"mining-var-opex", "mining_var_opex_usd_per_mwh", N_, "USD/MWh", 5, 0, 1000, NULL, "maintenance and repairs per MWh actually mined"},
     {"no-curtail", "no_curtail", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "keep mining on days when it loses money"},
@@ -86,7 +89,8 @@ static const wm_param site_table[] = {
     {NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL},
 };
 enum {
-    O_SITE_MW, O_YEARS, O_DISCOUNT, O_EFF, O_PUE_MINING, O_UPTIME, O_POOL_FEE, O_ADDER, O_FIXED_OPEX, O_VAR_OPEX,
+    O_SITE_MW, O_YEARS, O_DISCOUNT, O_EFF, O_PUE_MINING, O_UPTIME, O_POOL_FEE, O_ADDER, O_PPA_MW, O_PPA_PRICE, O_PPA_YEARS,
+    O_FIXED_OPEX, O_VAR_OPEX,
     O_NO_CURTAIL, O_NO_POLICY, O_FLEET_AGE, O_VALUE_DECLINE, O_REFRESH_YEARS, O_REFRESH_USD, O_REFRESH_EFF,
     O_REFRESH_GAIN, O_REFRESH_PAYBACK, O_COLO_CAPEX, O_COLO_TENANT, O_COLO_LEAD, O_COLO_RENT, O_COLO_ESC, O_COLO_TERM,
     O_COLO_NOI, O_COLO_LANDLORD_POWER, O_COLO_HORIZON_ONLY, O_PUE_AI, O_HALL_LIFE, O_TOK_EFF, O_COLO_TERMINAL, O_USES, O_HYBRIDS, O_GRID, O_MAX_CVAR, O_PATHS, O_SEED, O_THREADS,
@@ -268,7 +272,7 @@ int cmd_plan(int argc, char **argv)
     memcpy(table + ns, wm_scenario_table, (nm + 1) * sizeof *table);
     cli_opts co;
     int rc = cli_parse(prog, "Compare stay-mining with converting X MW to AI colocation by Monte Carlo "
-                             "(optional SITE.yaml: interconnect, fleets, pool fee, contract adder)",
+                             "(optional SITE.yaml: interconnect, fleets, pool fee, contract adder, PPA block with sell-back)",
                        table, argc, argv, v, &co);
     if (rc != CLI_OK || co.help) {
         free(table);
@@ -281,6 +285,7 @@ int cmd_plan(int argc, char **argv)
      * contract adder; options given on the command line win. */
     wm_site *site = NULL;
     char site_name[WM_SITE_NAME] = "";
+    bool ppa_ignored = false; /* a site PPA without sell-back: not priced (noted) */
     if (co.npos > 0) {
         wm_err serr;
         wm_err_clear(&serr);
@@ -315,6 +320,16 @@ int cmd_plan(int argc, char **argv)
             v[O_POOL_FEE].num = site->pool_fee;
         if (!v[O_ADDER].set && site->energy_type == WM_ENERGY_INDEX)
             v[O_ADDER].num = site->adder_usd_per_mwh;
+        /* a block that can be sold back is a swap on the level; one that cannot depends on what
+           the site uses each day, which the planner's per-MW rows do not hold */
+        if (site->ppa_mw > 0 && site->sell_back) {
+            if (!v[O_PPA_MW].set)
+                v[O_PPA_MW].num = site->ppa_mw;
+            if (!v[O_PPA_PRICE].set)
+                v[O_PPA_PRICE].num = site->ppa_usd_per_mwh;
+        } else if (site->ppa_mw > 0) {
+            ppa_ignored = true;
+        }
         snprintf(site_name, sizeof site_name, "%s", site->name);
     }
     s.site_mw = v[O_SITE_MW].num;
@@ -325,6 +340,9 @@ int cmd_plan(int argc, char **argv)
     s.uptime = v[O_UPTIME].num;
     s.pool_fee = v[O_POOL_FEE].num;
     s.power_adder_usd_per_mwh = v[O_ADDER].num;
+    s.ppa_mw = v[O_PPA_MW].num;
+    s.ppa_usd_per_mwh = v[O_PPA_PRICE].num;
+    s.ppa_years = v[O_PPA_YEARS].num;
     s.mining_fixed_opex_usd_per_mw_year = v[O_FIXED_OPEX].num;
     s.mining_var_opex_usd_per_mwh = v[O_VAR_OPEX].num;
     s.curtail_daily = v[O_NO_CURTAIL].num == 0;
@@ -659,6 +677,18 @@ int cmd_plan(int argc, char **argv)
     const char *curt_text =
         intraday ? "hourly, dispatch module on ERCOT LZ_WEST 2023 day shapes" : (s.curtail_daily ? "whole days" : "none");
     cli_str(&o, "curtailment", "curtailment", curt_text);
+    if (s.ppa_mw > 0) {
+        char ppa[160], a[32], b[32];
+        char c[48] = "";
+        if (s.ppa_years > 0)
+            snprintf(c, sizeof c, " for %g years", s.ppa_years);
+        snprintf(ppa, sizeof ppa, "%s MW at %s USD/MWh%s, sold back at the level when unused (a swap)",
+                 cli_fmt(a, sizeof a, s.ppa_mw, 1), cli_fmt(b, sizeof b, s.ppa_usd_per_mwh, 2), c);
+        cli_str(&o, "ppa", "PPA block", ppa);
+    } else if (ppa_ignored) {
+        cli_note(&o, "the site's PPA block cannot be sold back: the planner does not price it (its value depends on "
+                     "what the site uses each day)");
+    }
     cli_str(&o, "price_model", "BTC price model",
             boot_text[0] ? boot_text : "jump-diffusion (Merton), calibrated");
     print_strategies(&o, "strategies", &s, out);

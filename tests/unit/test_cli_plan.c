@@ -130,7 +130,35 @@ static void test_plan_site_file(void **state)
     double eff = json_number_value(json_object_get(j, "eff_j_per_th"));
     assert_near_rel(eff, (14000.0 * 3010 + 9000.0 * 3500) / (14000.0 * 140 + 9000.0 * 200), 1e-12);
     assert_non_null(strstr(json_string_value(json_object_get(j, "curtailment")), "hourly"));
+    /* its 40 MW PPA at $32 sells back: priced as a swap */
+    assert_non_null(strstr(json_string_value(json_object_get(j, "ppa")), "40.0 MW at 32.00 USD/MWh"));
+    double with = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 0), "npv_mean_musd"));
     json_decref(j);
+    j = wattmux_json("plan examples/site.yaml --paths 100 --years 2 --intraday --ppa-mw 0");
+    assert_null(json_object_get(j, "ppa"));
+    double without = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 0), "npv_mean_musd"));
+    assert_true(with != without);
+    json_decref(j);
+    /* a block without sell-back is not priced, and the run says so */
+    char path[64], a[128];
+    snprintf(path, sizeof path, "/tmp/wm_plan_ppa_%d.yaml", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "site:\n  name: P\n  interconnect_mw: 40\nhalls:\n  - name: h\n    pue: 1.05\n"
+               "mining:\n  hashprice_usd_per_ph_day: 40\nfleets:\n  - name: a\n    hall: h\n    model: s21\n"
+               "    count: 1000\ncontract:\n  energy:\n    type: index\n  ppa:\n    block_mw: 10\n"
+               "    price_usd_per_mwh: 30\n    sell_back: false\n");
+    fclose(f);
+    snprintf(a, sizeof a, "plan %s --paths 100 --years 2", path);
+    j = wattmux_json(a);
+    assert_null(json_object_get(j, "ppa"));
+    json_t *notes = json_object_get(j, "notes");
+    int seen = 0;
+    for (size_t i = 0; i < json_array_size(notes); i++)
+        seen += strstr(json_string_value(json_array_get(notes, i)), "cannot be sold back") != NULL;
+    assert_int_equal(seen, 1);
+    json_decref(j);
+    remove(path);
     wattmux("plan /nonexistent/site.yaml");
     assert_int_equal(rc, 2);
     assert_non_null(strstr(err, "/nonexistent/site.yaml"));

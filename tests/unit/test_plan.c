@@ -288,6 +288,52 @@ static void test_threads_limit_frontier(void **state)
     free(b);
 }
 
+/* A PPA block with sell-back is a swap: every strategy's NPV rises by the same discounted
+ * 24 MW (level - price) over its term, written out here on the projection, and the conversion's
+ * IRR and payback (incremental flows against staying) do not move. */
+static void test_ppa_swap(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_scenario_zero_vol(&p);
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 4;
+    s.grid_steps = 2;
+    wm_plan_out *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 3, 40, 2, a, NULL), WM_OK);
+    s.ppa_mw = 30;
+    s.ppa_usd_per_mwh = 25;
+    s.ppa_years = 2.5;
+    assert_int_equal(wm_plan_run(&p, &s, NULL, 3, 40, 2, b, NULL), WM_OK);
+    const int nd = 4 * 365;
+    wm_scenario_day *d = malloc((size_t)nd * sizeof *d);
+    assert_non_null(d);
+    assert_int_equal(wm_scenario_project(&p, nd, d), WM_OK);
+    double f[5] = {0};
+    for (int i = 0; i < 2.5 * 365; i++) /* the days that start within the term */
+        f[i / 365 + 1] += 24 * 30 * (d[i].power_usd_per_mwh - 25);
+    const double add = wm_finance_npv(f, 5, s.discount_rate);
+    assert_true(add > 1e6); /* the level is above $25 */
+    assert_int_equal(a->n, b->n);
+    for (size_t k = 0; k < a->n; k++) {
+        assert_near_rel(b->r[k].npv.mean - a->r[k].npv.mean, add, 1e-9);
+        assert_true(b->r[k].cf_mean[3] - a->r[k].cf_mean[3] > 0 && b->r[k].cf_mean[4] == a->r[k].cf_mean[4]);
+        assert_true(b->r[k].irr_median == a->r[k].irr_median || (isnan(b->r[k].irr_median) && isnan(a->r[k].irr_median)));
+        assert_true(b->r[k].payback_years_of_mean == a->r[k].payback_years_of_mean ||
+                    (isnan(b->r[k].payback_years_of_mean) && isnan(a->r[k].payback_years_of_mean)));
+    }
+    s.ppa_mw = 200; /* more than the site */
+    wm_err e;
+    assert_int_equal(wm_plan_site_check(&s, &e), WM_ERANGE);
+    free(d);
+    free(a);
+    free(b);
+}
+
 /* Stress tests on common random numbers: a BTC crash lowers mining's NPV but leaves the
  * all-colocation NPV bit for bit unchanged (its paths do not involve BTC); a tenant default
  * stress lowers colocation's; a power spike lowers mining's. A terminal value raises colo's. */
@@ -524,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_threads_limit_frontier),
         cmocka_unit_test(test_stress_common_numbers),
         cmocka_unit_test(test_worst_week),
+        cmocka_unit_test(test_ppa_swap),
         cmocka_unit_test(test_replay),
         cmocka_unit_test(test_curtail_table),
         cmocka_unit_test(test_site_checks),
