@@ -69,8 +69,9 @@ wm_status wm_plan_site_check(const wm_plan_site *s, wm_err *err)
     REQ(s->pue_ai >= 1 && s->pue_ai <= 3, "pue_ai %g must be in [1, 3]", s->pue_ai);
     REQ(s->uptime > 0 && s->uptime <= 1, "uptime %g must be in (0, 1]", s->uptime);
     REQ(s->pool_fee >= 0 && s->pool_fee < 1, "pool_fee %g must be in [0, 1)", s->pool_fee);
-    REQ(s->ppa_mw >= 0 && s->ppa_mw <= s->site_mw && s->ppa_usd_per_mwh >= -1000 && s->ppa_usd_per_mwh <= 10000,
-        "ppa_mw %g must be in [0, site_mw] and ppa_usd_per_mwh %g in [-1000, 10000]", s->ppa_mw, s->ppa_usd_per_mwh);
+    REQ(s->ppa_mw >= 0 && s->ppa_mw <= s->site_mw, "ppa_mw %g must be in [0, %g] (the site's MW)", s->ppa_mw, s->site_mw);
+    REQ(s->ppa_usd_per_mwh >= -1000 && s->ppa_usd_per_mwh <= 10000, "ppa_usd_per_mwh %g must be in [-1000, 10000]",
+        s->ppa_usd_per_mwh);
     REQ(s->ppa_years >= 0 && s->ppa_years <= 100, "ppa_years %g must be in [0, 100]", s->ppa_years);
     REQ(s->mining_fixed_opex_usd_per_mw_year >= 0 && s->mining_var_opex_usd_per_mwh >= 0, "mining opex must be >= 0");
     REQ(s->fleet_age_years >= 0 && s->fleet_age_years <= 30, "fleet_age_years %g must be in [0, 30]", s->fleet_age_years);
@@ -265,7 +266,7 @@ static wm_status reduce_path(void *vctx, void *ws, uint64_t path, const wm_scena
             if (ai_on[u])
                 alt[u][ai_lead / YEAR_DAYS] -= s->own_ai_capex_usd_per_mw - s->own_ai_hall_usd_per_mw;
     /* own AI: the hall at its book value at the horizon (the GPUs at none) */
-    const double in_service_years = (Y * YEAR_DAYS - ai_lead) / YEAR_DAYS;
+    const double in_service_years = (double)(Y * YEAR_DAYS - ai_lead) / YEAR_DAYS;
     if (s->own_ai_hall_life_years > 0 && in_service_years > 0)
         for (int u = WM_USE_CLOUD; u < WM_USE_COUNT; u++)
             if (ai_on[u])
@@ -429,6 +430,9 @@ static wm_status price_strategies(const wm_plan_site *site, const wm_plan_hooks 
         goto done;
     }
     enumerate(site, hooks && hooks->own_ai_usd_per_mw_day, out);
+    out->ppa_npv_mean = 0;
+    for (uint64_t i = 0; i < paths; i++)
+        out->ppa_npv_mean += wm_finance_npv(rows + i * nrow + SITE_ROW(Y), (size_t)Y + 1, site->discount_rate) / (double)paths;
     bool irr_done[WM_USE_COUNT] = {false};
     double irr_median_of[WM_USE_COUNT] = {0};
     for (size_t si = 0; si < out->n; si++) {
@@ -635,8 +639,15 @@ void wm_plan_stress_apply(wm_plan_stress k, const wm_plan_stress_opts *o, wm_sce
         p->event_price_log = log(0.5);
         break;
     case WM_STRESS_AI_SHOCK:
-        p->event_gpu_log = isnan(o->ai_drop) ? p->gpu_shock_log : log1p(-o->ai_drop);
-        p->event_tokens_log = isnan(o->ai_drop) ? p->tokens_shock_log : log1p(-o->ai_drop);
+        /* the scenario's shock counts as one (token serving's tokens/s jump with its token
+           price's fall beyond the GPU-hour's); a drop of both prices alike has no such gap */
+        if (o->ai_drop > 0) {
+            p->event_gpu_log = p->event_tokens_log = log1p(-o->ai_drop);
+        } else {
+            p->event_gpu_log = p->gpu_shock_log;
+            p->event_tokens_log = p->tokens_shock_log;
+            p->event_ai_shocks = 1;
+        }
         p->tenant_default_per_year *= 5.0;
         break;
     case WM_STRESS_NEXT_HALVING:

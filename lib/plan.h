@@ -131,6 +131,7 @@ typedef struct wm_plan_out {
      * the horizon and never replaced, mean number of purchases (refreshes), mean year of the
      * first retirement among the paths that retired (NaN if none) */
     double fleet_retired_share, fleet_purchases_mean, fleet_first_retire_year_mean;
+    double ppa_npv_mean;              /* mean NPV of the PPA's swap flows: in every strategy's NPV */
     uint64_t seed, paths;
 } wm_plan_out;
 
@@ -201,7 +202,7 @@ typedef enum wm_plan_stress {
 } wm_plan_stress;
 typedef struct wm_plan_stress_opts {
     int day;                   /* the stress day, 0 = the start */
-    double ai_drop;            /* NaN: the scenario's shock sizes; else in [0, 1) */
+    double ai_drop;            /* 0: the scenario's shock (sizes and count); else both prices x (1 - ai_drop), (0, 1) */
     const double *power_week;  /* daily power levels USD/MWh for WM_STRESS_URI_WEEK (borrowed) */
     int power_week_n;
 } wm_plan_stress_opts;

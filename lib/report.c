@@ -754,7 +754,7 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
         double capex_full = all->x_mw / s->pue_ai * s->colo_capex_usd_per_mw_it;
         double share = s->colo_tenant_capex_share - (all->npv.mean - stay->npv.mean) / capex_full;
         double fixed = all->x_mw * wm_plan_fleet_value_usd_per_mw(s, s->eff_j_per_th, s->fleet_age_years) -
-                       capex_full * (1 - s->colo_tenant_capex_share);
+                       capex_full * (1 - s->colo_tenant_capex_share) + o->ppa_npv_mean; /* the PPA: in both */
         double rent = all->npv.mean - fixed != 0
                           ? s->colo_rent_usd_per_kw_month * (stay->npv.mean - fixed) / (all->npv.mean - fixed)
                           : NAN;

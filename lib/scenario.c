@@ -160,10 +160,11 @@ wm_status wm_scenario_check(const wm_scenario_params *p, wm_err *err)
     for (int m = 0; m < 12; m++)
         if (p->shapes_per_month[m] < 0)
             return wm_err_set(err, WM_EINVAL, "scenario", 0, 0, "negative shape count for month %d", m + 1);
-    const double ev[4] = {p->event_price_log, p->event_hash_log, p->event_gpu_log, p->event_tokens_log};
-    for (int k = 0; k < 4; k++)
+    const double ev[5] = {p->event_price_log, p->event_hash_log, p->event_gpu_log, p->event_tokens_log,
+                          p->event_ai_shocks};
+    for (int k = 0; k < 5; k++)
         if (!(fabs(ev[k]) <= 50))
-            return wm_err_set(err, WM_ERANGE, "scenario", 0, 0, "a stress event's log change %g is outside [-50, 50]", ev[k]);
+            return wm_err_set(err, WM_ERANGE, "scenario", 0, 0, "a stress event's log change or shock count %g is outside [-50, 50]", ev[k]);
     if (p->event_day < 0 || p->event_day > WM_SCENARIO_MAX_DAYS || p->event_power_n < 0 ||
         (p->event_power_n > 0 && !p->event_power))
         return wm_err_set(err, WM_EINVAL, "scenario", 0, 0, "stress event day %d outside [0, %d] or power levels missing",
@@ -505,17 +506,18 @@ static inline __attribute__((always_inline)) void draw_days(wm_scenario_state *s
 
 /* The stress event at the start of day p->event_day, on every lane: the levels' logs move
  * (the hashrate's through its deviation from equilibrium, so it then relaxes as after any
- * shock), an AI shock counts as one, and the next halving can be brought forward to now. */
+ * shock), the AI shock count moves by event_ai_shocks, and the next halving can be brought
+ * forward to now. */
 static void stress_event(const wm_scenario_params *p, wm_scenario_state *s)
 {
-    const double ai = p->event_gpu_log != 0 || p->event_tokens_log != 0 ? 1.0 : 0.0, hf = exp(p->event_hash_log);
+    const double hf = exp(p->event_hash_log);
     for (unsigned l = 0; l < WM_LANES; l++) {
         s->log_price[l] += p->event_price_log;
         s->hash_dev[l] += p->event_hash_log;
         s->hash_h_s[l] *= hf;
         s->log_gpu[l] += p->event_gpu_log;
         s->log_tokens[l] += p->event_tokens_log;
-        s->ai_shocks[l] += ai;
+        s->ai_shocks[l] += p->event_ai_shocks;
         if (p->event_halving) {
             int64_t sub = 0;
             wm_btc_subsidy(s->next_halving[l], &sub);

@@ -91,7 +91,8 @@ typedef struct wm_scenario_params {
     int event_day;
     double event_price_log;       /* added to the BTC log price */
     double event_hash_log;        /* added to the log network hashrate */
-    double event_gpu_log, event_tokens_log; /* added to the AI log prices; counted as an AI shock if either is set */
+    double event_gpu_log, event_tokens_log; /* added to the AI log prices */
+    double event_ai_shocks;       /* added to the AI shock count (the planner's token serving speeds up at each) */
     bool event_halving;           /* the next halving happens then (the one after stays at its height) */
     const double *event_power;    /* daily power price levels of days event_day .. + n - 1 (borrowed) */
     int event_power_n;

@@ -78,8 +78,8 @@ static const wm_param site_table[] = {
     {"seed", "seed", I_, "", 1, 0, 9007199254740991.0, NULL, "random seed (printed)"},
     {"threads", "threads", I_, "", 0, 0, 256, NULL, "worker threads (0 = all cores)"},
     {"stress", "stress", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "also run the stress tests on the same paths (uri-week reads ERCOT February 2021 from --data)"},
-    {"stress-date", "stress_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "day of the dated stress events: BTC crash, AI shock, next halving, Uri week, hashrate surge (YYYY-MM-DD; default: the start)"},
-    {"stress-ai-drop", "stress_ai_drop", N_, "", 0.5, 0, 0.99, NULL, "AI-shock stress: GPU-hour and token prices both fall by this share (not given: the scenario's shock sizes, GPU-hour -16%, tokens -50%)"},
+    {"stress-date", "stress_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "day of the dated stress events: BTC crash, AI shock, next halving, Uri week, hashrate surge (YYYY-MM-DD; default: the start; implies --stress)"},
+    {"stress-ai-drop", "stress_ai_drop", N_, "", 0, 0, 0.99, NULL, "AI-shock stress: GPU-hour and token prices both fall by this share (0: the scenario's DeepSeek-R1-like shock, GPU-hour -16%, tokens -50%; implies --stress)"},
     {"own-ai", "own_ai", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "shorthand: add cloud to --uses"},
     {"intraday", "intraday", WM_PARAM_FLAG, "", 0, 0, 1, NULL, "value hourly curtailment with the dispatch module on real day shapes (ERCOT LZ_WEST 2023 from --data)"},
     {"replay-from", "replay_from_date", WM_PARAM_STR, "", 0, 0, 0, WM_PARAM_OPTIONAL_STR, "history replay: price every strategy on the real days from this date (YYYY-MM-DD)"},
@@ -325,8 +325,10 @@ int cmd_plan(int argc, char **argv)
         if (site->ppa_mw > 0 && site->sell_back) {
             if (!v[O_PPA_MW].set)
                 v[O_PPA_MW].num = site->ppa_mw;
-            if (!v[O_PPA_PRICE].set)
+            if (!v[O_PPA_PRICE].set) {
                 v[O_PPA_PRICE].num = site->ppa_usd_per_mwh;
+                v[O_PPA_PRICE].set = true;
+            }
         } else if (site->ppa_mw > 0) {
             ppa_ignored = true;
         }
@@ -340,6 +342,14 @@ int cmd_plan(int argc, char **argv)
     s.uptime = v[O_UPTIME].num;
     s.pool_fee = v[O_POOL_FEE].num;
     s.power_adder_usd_per_mwh = v[O_ADDER].num;
+    if (v[O_PPA_MW].num > 0 && !v[O_PPA_PRICE].set) { /* a block at an unstated price would be free power */
+        wm_err perr;
+        wm_err_set(&perr, WM_EINVAL, "--ppa-mw", 0, 0, "a PPA block needs its price: give --ppa-price USD/MWh");
+        free(site);
+        free(table);
+        free(v);
+        return cli_error(prog, WM_EINVAL, &perr) == CLI_FAIL ? CLI_USAGE : CLI_USAGE;
+    }
     s.ppa_mw = v[O_PPA_MW].num;
     s.ppa_usd_per_mwh = v[O_PPA_PRICE].num;
     s.ppa_years = v[O_PPA_YEARS].num;
@@ -395,7 +405,10 @@ int cmd_plan(int argc, char **argv)
     if (v[O_STRESS_DATE].str)
         snprintf(stress_date, sizeof stress_date, "%s", v[O_STRESS_DATE].str);
     /* the AI-shock stress: both prices by the given share, else the scenario's shock sizes */
-    wm_plan_stress_opts sopt = {0, v[O_STRESS_AI_DROP].set ? v[O_STRESS_AI_DROP].num : NAN, NULL, 0};
+    wm_plan_stress_opts sopt = {0, v[O_STRESS_AI_DROP].num, NULL, 0};
+    /* the stress options ask for the stress tests */
+    if (v[O_STRESS_DATE].set || v[O_STRESS_AI_DROP].set)
+        stress = true;
     if (v[O_REPLAY_FROM].str)
         snprintf(replay_from, sizeof replay_from, "%s", v[O_REPLAY_FROM].str);
     if (v[O_REPLAY_TO].str)
@@ -543,6 +556,12 @@ int cmd_plan(int argc, char **argv)
             st = wm_plan_worst_week(us, col, uri_week, &uri_first, &err);
         wm_series_free(us);
         if (st != WM_OK) {
+            /* say which stress needs the file and how to point at it */
+            static const char hint[] = " (the uri-week stress test reads ERCOT's February 2021 prices from "
+                                       "--data DIR, default $WM_SHARED/data or ../shared/data)";
+            size_t n = strlen(err.msg);
+            if (n + sizeof hint <= sizeof err.msg)
+                memcpy(err.msg + n, hint, sizeof hint);
             wm_plan_curtail_free(hc.ct);
             free(boot);
             return cli_error(prog, st, &err);
@@ -654,6 +673,8 @@ int cmd_plan(int argc, char **argv)
                 double acc = x * v0 - x / s.pue_ai * s.colo_capex_usd_per_mw_it * (1 - s.colo_tenant_capex_share);
                 for (int d = 0; d < nd; d++) {
                     acc += (s.site_mw - x) * wm_plan_mining_usd_per_mw_day(&s, hk, &days[d], s.eff_j_per_th);
+                    if (s.ppa_years <= 0 || d < s.ppa_years * 365) /* the PPA's swap, as in the NPVs */
+                        acc += 24 * s.ppa_mw * (days[d].power_usd_per_mwh - s.ppa_usd_per_mwh);
                     if (d >= lead && d < lead + s.colo_term_years * 365)
                         acc += x * wm_plan_colo_usd_per_mw_day(&s, &days[d], (d - lead) / 365);
                     cum[(size_t)k * (size_t)nd + (size_t)d] = acc;
@@ -845,7 +866,7 @@ int cmd_plan(int argc, char **argv)
         char scap[900], sday[11], uday[11];
         wm_fmt_date(scn.start_time + (int64_t)sopt.day * 86400, sday);
         char drop[96];
-        if (isnan(sopt.ai_drop))
+        if (!(sopt.ai_drop > 0))
             snprintf(drop, sizeof drop, "GPU-hour %.0f%%, tokens %.0f%% (a DeepSeek-R1-like shock)",
                      100 * expm1(scn.gpu_shock_log), 100 * expm1(scn.tokens_shock_log));
         else

@@ -106,10 +106,15 @@ static void test_plan_json_and_stress(void **state)
     double npv1 = json_number_value(json_object_get(json_array_get(json_object_get(j, "strategies"), 0), "npv_mean_musd"));
     assert_true(npv == npv1);
     json_decref(j);
-    /* a later stress date moves the dated stresses; a date outside the horizon is refused */
-    j = wattmux_json("plan --paths 200 --years 3 --seed 7 --stress --stress-date 2027-01-01 --stress-ai-drop 0.4");
+    /* a later stress date moves the dated stresses (and asks for the stress tests); a date
+       outside the horizon is refused */
+    j = wattmux_json("plan --paths 200 --years 3 --seed 7 --stress-date 2027-01-01 --stress-ai-drop 0.4");
     assert_string_equal(json_string_value(json_object_get(j, "stress_date")), "2027-01-01");
+    assert_int_equal(json_array_size(json_object_get(j, "stress_tests")), 8);
     json_decref(j);
+    wattmux("plan --paths 200 --years 3 --ppa-mw 20"); /* a block without its price */
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "--ppa-price"));
     wattmux("plan --paths 200 --years 3 --stress --stress-date 2040-01-01");
     assert_int_equal(rc, 2);
     assert_non_null(strstr(err, "--stress-date"));

@@ -288,6 +288,95 @@ static void test_threads_limit_frontier(void **state)
     free(b);
 }
 
+static double shock_count_ai(void *ctx, wm_plan_use use, int day, const wm_scenario_day *d)
+{
+    (void)ctx;
+    (void)use;
+    (void)day;
+    return 1000.0 * d->ai_shocks;
+}
+
+/* The AI-shock stress counts as one shock (token serving's tokens/s jump with the token price's
+ * fall beyond the GPU-hour's) with the scenario's sizes, but not as a drop of both prices alike
+ * (--stress-ai-drop), which has no such gap: a hook paid per shock sees the difference. */
+static void test_ai_shock_stress_count(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_scenario_zero_vol(&p); /* no random shocks: the count is the stress's */
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 3;
+    s.grid_steps = 1;
+    s.use[WM_USE_COLO] = false;
+    s.use[WM_USE_TOKENS] = true;
+    wm_plan_hooks h = {NULL, shock_count_ai, NULL};
+    wm_plan_out *b = malloc(sizeof *b), *x = malloc(sizeof *x);
+    assert_non_null(b);
+    assert_non_null(x);
+    assert_int_equal(wm_plan_run(&p, &s, &h, 1, 20, 1, b, NULL), WM_OK);
+    assert_int_equal(b->n, 2);
+    const wm_plan_stress_opts model = {400, 0, NULL, 0}, drop = {400, 0.3, NULL, 0};
+    wm_scenario_params q = p;
+    wm_plan_stress_apply(WM_STRESS_AI_SHOCK, &model, &q);
+    assert_true(q.event_ai_shocks == 1);
+    assert_int_equal(wm_plan_run(&q, &s, &h, 1, 20, 1, x, NULL), WM_OK);
+    /* 100 MW x $1,000 a day from day 400 (after the 365-day lead) to the end of year 3 */
+    double f[4] = {0};
+    for (int d = 400; d < 3 * 365; d++)
+        f[d / 365 + 1] += 100 * 1000.0;
+    assert_near_rel(x->r[1].npv.mean - b->r[1].npv.mean, wm_finance_npv(f, 4, s.discount_rate), 1e-9);
+    q = p;
+    wm_plan_stress_apply(WM_STRESS_AI_SHOCK, &drop, &q);
+    assert_true(q.event_ai_shocks == 0 && fabs(q.event_tokens_log - log(0.7)) < 1e-15);
+    assert_int_equal(wm_plan_run(&q, &s, &h, 1, 20, 1, x, NULL), WM_OK);
+    assert_true(x->r[1].npv.mean == b->r[1].npv.mean);
+    free(b);
+    free(x);
+}
+
+/* Own AI's GPUs are paid at the last year end not after the hall is ready (an 18-month lead:
+ * year 1) and not at all when the hall is not ready within the horizon (then neither margin nor
+ * hall value either: only the hall's capex and the fleet's sale). */
+static void test_own_ai_gpu_timing(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    wm_scenario_defaults(&p);
+    wm_scenario_zero_vol(&p);
+    wm_plan_site s;
+    wm_plan_site_defaults(&s);
+    s.years = 4;
+    s.grid_steps = 1;
+    s.fleet_policy = false;
+    s.use[WM_USE_COLO] = false;
+    s.use[WM_USE_TOKENS] = true;
+    double margin[WM_USE_COUNT] = {0, 0, 30000, 0};
+    wm_plan_hooks h = {NULL, const_ai, margin};
+    wm_plan_out *o = malloc(sizeof *o);
+    assert_non_null(o);
+    const double v0 = wm_plan_fleet_value_usd_per_mw(&s, s.eff_j_per_th, s.fleet_age_years);
+    const double gpus = s.own_ai_capex_usd_per_mw - s.own_ai_hall_usd_per_mw;
+    for (int c = 0; c < 2; c++) {
+        s.own_ai_lead_months = c == 0 ? 18 : 48;
+        const int lead = c == 0 ? 548 : 4 * 365; /* lround(months x 365 / 12) */
+        assert_int_equal(wm_plan_run(&p, &s, &h, 1, 20, 1, o, NULL), WM_OK);
+        double f[5] = {v0, 0, 0, 0, 0};
+        if (lead < 4 * 365) {
+            f[lead / 365] -= gpus;
+            for (int d = lead; d < 4 * 365; d++)
+                f[d / 365 + 1] += 30000;
+            f[4] += s.own_ai_hall_usd_per_mw * (1.0 - (4.0 * 365 - lead) / 365 / s.own_ai_hall_life_years);
+        }
+        f[0] -= s.own_ai_hall_usd_per_mw;
+        for (int y = 0; y < 5; y++)
+            f[y] *= 100;
+        assert_near_rel(o->r[1].npv.mean, wm_finance_npv(f, 5, s.discount_rate), 1e-9);
+    }
+    free(o);
+}
+
 /* A PPA block with sell-back is a swap: every strategy's NPV rises by the same discounted
  * 24 MW (level - price) over its term, written out here on the projection, and the conversion's
  * IRR and payback (incremental flows against staying) do not move. */
@@ -351,7 +440,7 @@ static void test_stress_common_numbers(void **state)
     assert_non_null(x);
     assert_int_equal(wm_plan_run(&p, &s, NULL, 5, 300, 2, b, NULL), WM_OK);
     const double week[7] = {2000, 3000, 7000, 9000, 9000, 9000, 3500};
-    const wm_plan_stress_opts now = {0, NAN, week, 7}, later = {3 * 365, NAN, week, 7};
+    const wm_plan_stress_opts now = {0, 0, week, 7}, later = {3 * 365, 0, week, 7};
     wm_scenario_params q = p;
     wm_plan_stress_apply(WM_STRESS_BTC_CRASH, &now, &q);
     assert_int_equal(wm_plan_run(&q, &s, NULL, 5, 300, 2, x, NULL), WM_OK);
@@ -411,7 +500,7 @@ static void test_stress_common_numbers(void **state)
 }
 
 /* The uri-week stress's prices: the worst 7 UTC days of ERCOT LZ_WEST in February 2021 are
- * Feb 13-19 (Winter Storm Uri; daily means from the hourly file, $1,900-$9,000/MWh); a file
+ * Feb 13-19 (Winter Storm Uri; daily means from the hourly file, $1,617-$9,022/MWh); a file
  * with no 7 consecutive days is refused. */
 static void test_worst_week(void **state)
 {
@@ -430,7 +519,7 @@ static void test_worst_week(void **state)
     for (int k = 0; k < 7; k++)
         sum += w[k];
     assert_true(sum / 7 > 5000 && sum / 7 < 7000);
-    for (int k = 3; k < 6; k++) /* Feb 16-18: at the $9,000 cap all day */
+    for (int k = 3; k < 6; k++) /* Feb 16-18 (UTC days): at or near the $9,000 cap */
         assert_true(w[k] > 8500 && w[k] < 9400);
     /* the same by hand from the file's hours of the first worst day (UTC 2021-02-13) */
     const int64_t *t = wm_series_times(h);
@@ -571,6 +660,8 @@ int main(void)
         cmocka_unit_test(test_stress_common_numbers),
         cmocka_unit_test(test_worst_week),
         cmocka_unit_test(test_ppa_swap),
+        cmocka_unit_test(test_own_ai_gpu_timing),
+        cmocka_unit_test(test_ai_shock_stress_count),
         cmocka_unit_test(test_replay),
         cmocka_unit_test(test_curtail_table),
         cmocka_unit_test(test_site_checks),

@@ -254,7 +254,7 @@ static void test_ai_shock_count(void **state)
 
 /* A stress event on day D changes nothing before D; from D on: the BTC price x e^event, the
  * hashrate's deviation by the event (it then relaxes at kappa), the AI prices by their events
- * and one shock more, the next halving now and the one after at its height, and a week of
+ * and the shock count by its own, the next halving now and the one after at its height, and a week of
  * given power levels on days D .. D + 6. On projections, so every number is exact. */
 static void test_stress_event_day(void **state)
 {
@@ -270,6 +270,7 @@ static void test_stress_event_day(void **state)
     q.event_price_log = log(0.5);
     q.event_gpu_log = log(0.6);
     q.event_tokens_log = log(0.3);
+    q.event_ai_shocks = 1;
     q.event_power = week;
     q.event_power_n = 7;
     wm_err e;
