@@ -47,6 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int64_t from = t[0];
             wm_series_resample(s, 0, from, from + 64 * step, step, out);
         }
+        if (wm_series_ncols(s) > 0) { /* day means: in time order, one per UTC day, cap respected */
+            int64_t days[8];
+            double means[8];
+            size_t nd = wm_series_day_means(s, 0, 1, days, means, 8);
+            for (size_t i = 1; i < (nd < 8 ? nd : 8); i++)
+                if (days[i] <= days[i - 1] || days[i] % 86400 != 0)
+                    abort();
+        }
         wm_series_free(s);
     } else if (s) {
         abort(); /* failure must not hand out a series */
