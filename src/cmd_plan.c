@@ -44,7 +44,7 @@ static const wm_param site_table[] = {
     {"pool-fee", "pool_fee", N_, "", 0.02, 0, 0.5, NULL, "pool fee (FPPS)"},
     {"power-adder", "power_adder_usd_per_mwh", N_, "USD/MWh", 5, -100, 1000, NULL, "delivery and fees on top of the simulated wholesale price"},
     {"ppa-mw", "ppa_mw", N_, "MW", 0, 0, 1e5, NULL, "fixed-price power block with sell-back (a site file's contract.ppa when it sells back), priced as a swap: every day 24 x MW x (simulated level - PPA price), the same for every strategy"},
-    {"ppa-price", "ppa_usd_per_mwh", N_, "USD/MWh", 0, -1000, 10000, NULL, "price of the PPA block"},
+    {"ppa-price", "ppa_usd_per_mwh", N_, "USD/MWh", 0, -1000, 10000, NULL, "price of the PPA block (needed with --ppa-mw; a site file gives its own)"},
     {"ppa-years", "ppa_years", N_, "yr", 0, 0, 100, NULL, "term of the PPA block from the start (0 = the whole horizon)"},
     {"mining-fixed-opex", "mining_fixed_opex_usd_per_mw_year", N_, "USD/MW/yr", 50000, 0, 1e7, NULL, "site staff, insurance, land: paid while a fleet is installed, even idle"},
     {"mining-var-opex", "mining_var_opex_usd_per_mwh", N_, "USD/MWh", 5, 0, 1000, NULL, "maintenance and repairs per MWh actually mined"},

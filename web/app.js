@@ -235,6 +235,7 @@ async function refresh() {
     }
     const plan = Object.assign({}, brief, { plan: planCache.plan });
     $('k-mode').textContent = st.mode;
+    $('c-override').textContent = st.override || '-';
     $('k-power').textContent = fmt(st.power_w / 1e6, 3);
     $('k-cap').textContent = fmt(st.cap_w === null ? null : st.cap_w / 1e6, 3);
     $('k-price').textContent = fmt(st.price_usd_per_mwh, 2);
@@ -261,6 +262,39 @@ async function refresh() {
     console.error(e);
   }
 }
+// Operator control: POST with the bearer token typed here (sessionStorage: this tab only). The
+// daemon answers 202 and applies the request at its next tick; the status then shows it.
+const controlWhy = {
+  202: 'accepted: applied at the next tick', 400: 'refused: bad request', 401: 'refused: missing or wrong token',
+  403: 'refused: control is disabled (start wattmux serve with --token-file)', 404: 'refused: no such miner in the fleet',
+  413: 'refused: request too large', 503: 'refused: too many requests pending, try again after the next tick',
+};
+async function control(path, body, what) {
+  const out = $('c-result');
+  const token = $('c-token').value.trim();
+  sessionStorage.setItem('wattmuxToken', token);
+  try {
+    const r = await fetch(path, {
+      method: 'POST', cache: 'no-store',
+      headers: Object.assign({ 'Content-Type': 'application/json' }, token ? { Authorization: 'Bearer ' + token } : {}),
+      body: JSON.stringify(body),
+    });
+    out.textContent = `${what}: ${controlWhy[r.status] || 'HTTP ' + r.status}`;
+    out.className = r.status === 202 ? 'ok' : 'err';
+    if (r.status === 202) setTimeout(refresh, 1200);
+  } catch (e) {
+    out.textContent = `${what}: ${e}`;
+    out.className = 'err';
+  }
+}
+$('c-token').value = sessionStorage.getItem('wattmuxToken') || '';
+$('c-mode-go').addEventListener('click', () =>
+  control('/api/v1/mode', { mode: $('c-mode').value }, `mode ${$('c-mode').value}`));
+$('c-reset-go').addEventListener('click', () => {
+  const m = $('c-miner').value.trim() || '*';
+  control('/api/v1/miners/reset', { miner: m }, `command again ${m}`);
+});
+
 refresh();
 setInterval(refresh, 2000);
 window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));

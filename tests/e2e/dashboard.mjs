@@ -6,12 +6,14 @@
 // script writes a real `wattmux plan examples/site.yaml --paths 200 --json` to PLAN.json, the
 // file the daemon was told to serve - the strategy table (single uses, frontier mixes, the
 // recommended split with NPV, P(NPV<0), CVaR) and the NPV chart, read from the daemon itself.
-// Saves a screenshot of each state. Usage: node dashboard.mjs URL SCREENSHOT.png PLAN.json WATTMUX
+// Then the control card: a wrong token refused, mode curtail and back to auto applied by the
+// daemon, command-again of an unknown miner refused and of every reverted miner accepted.
+// Saves a screenshot of each state. Usage: node dashboard.mjs URL SCREENSHOT.png PLAN.json WATTMUX TOKEN
 import { createRequire } from 'module';
 const require = createRequire(new URL('../../web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
 
-const [url, shot, planFile, wattmux] = process.argv.slice(2);
+const [url, shot, planFile, wattmux, token] = process.argv.slice(2);
 const fs = require('fs');
 const { execFileSync } = require('child_process');
 const browser = await chromium.launch({
@@ -132,6 +134,42 @@ try {
   check('the megabyte plan is fetched only when it changes (brief polls otherwise)',
     planReqs.brief >= brief0 + 2 && planReqs.full === full0 && full0 >= 2, JSON.stringify(planReqs));
   await page.locator('#plan-card').screenshot({ path: shot.replace(/\.png$/, '-plan.png') });
+  // operator control from the dashboard (the daemon runs with --token-file): each click's answer
+  // is shown; a wrong token is refused; an accepted mode reaches the controller (status override)
+  const act = async (button) => {
+    await page.evaluate(() => { document.getElementById('c-result').textContent = '...'; });
+    await page.click(button);
+    try {
+      await page.waitForFunction(() => document.getElementById('c-result').textContent !== '...', null, { timeout: 5000 });
+    } catch (e) { /* the check below shows '...' */ }
+    return (await page.textContent('#c-result')).trim();
+  };
+  const overrideIs = async (m) => {
+    try {
+      await page.waitForFunction((v) => document.getElementById('c-override').textContent === v, m, { timeout: 10000 });
+      return true;
+    } catch (e) { return false; }
+  };
+  await page.fill('#c-token', 'not-the-token');
+  await page.selectOption('#c-mode', 'curtail');
+  let said = await act('#c-mode-go');
+  check('control: a wrong token is refused, and the page says why', said.includes('wrong token'), said);
+  check('control: nothing changed after the refusal', await overrideIs('auto'), await page.textContent('#c-override'));
+  await page.fill('#c-token', token);
+  said = await act('#c-mode-go');
+  check('control: mode curtail accepted with the token', said.startsWith('mode curtail: accepted'), said);
+  check('control: the controller applies it (status override curtail)', await overrideIs('curtail'),
+    await page.textContent('#c-override'));
+  await page.selectOption('#c-mode', 'auto');
+  said = await act('#c-mode-go');
+  check('control: back to auto', said.startsWith('mode auto: accepted') && await overrideIs('auto'), said);
+  await page.fill('#c-miner', '10.255.255.1:4028');
+  said = await act('#c-reset-go');
+  check('control: command again an unknown miner is refused (404)', said.includes('no such miner'), said);
+  await page.fill('#c-miner', '*');
+  said = await act('#c-reset-go');
+  check('control: command again every reverted miner accepted', said.startsWith('command again *: accepted'), said);
+  await page.locator('#control-card').screenshot({ path: shot.replace(/\.png$/, '-control.png') });
   check('no JavaScript errors', errors.length === 0, errors.join('; '));
   await page.screenshot({ path: shot, fullPage: true });
 } finally {

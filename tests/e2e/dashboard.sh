@@ -7,7 +7,8 @@
 # `wattmux plan examples/site.yaml --paths 200 --json` there and the daemon serves it at the next
 # tick (no routed mock). Screenshots are kept at $BUILD/dashboard.png (whole page),
 # $BUILD/dashboard-decision.png and -plan.png (the plan panel in each state) and
-# $BUILD/dashboard-targets.png (the per-fleet targets). Needs web/node_modules (npm ci in web/).
+# $BUILD/dashboard-targets.png (the per-fleet targets), $BUILD/dashboard-control.png (the control
+# card; the daemon runs with a --token-file). Needs web/node_modules (npm ci in web/).
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -26,11 +27,13 @@ sed -e "s#127\.0\.30\.1-127\.0\.30\.20#127.$NET.10.1-127.$NET.10.100#; s#127\.0\
   --ready "$W/ready" --duration-s 150 2>/dev/null &
 EMU=$!
 for _ in $(seq 100); do [ -f "$W/ready" ] && break; sleep 0.05; done
-"$BUILD/wattmux" serve "$W/site.yaml" --interval-s 1 --sleep-s 1 --wake-s 2 --duration-s 140 2>"$W/serve.err" &
+TOKEN=dash-$$-$RANDOM
+echo "$TOKEN" > "$W/token"
+"$BUILD/wattmux" serve "$W/site.yaml" --interval-s 1 --sleep-s 1 --wake-s 2 --duration-s 140 --token-file "$W/token" 2>"$W/serve.err" &
 SRV=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/api/v1/status" >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 3
-node tests/e2e/dashboard.mjs "http://127.0.0.1:$PORT/" "$BUILD/dashboard.png" "$W/plan.json" "$BUILD/wattmux"
+node tests/e2e/dashboard.mjs "http://127.0.0.1:$PORT/" "$BUILD/dashboard.png" "$W/plan.json" "$BUILD/wattmux" "$TOKEN"
 rc=$?
 [ $rc = 0 ] || tail -5 "$W/serve.err"
 kill $SRV $EMU 2>/dev/null; wait 2>/dev/null
