@@ -648,7 +648,7 @@ void wm_plan_stress_apply(wm_plan_stress k, const wm_plan_stress_opts *o, wm_sce
             p->event_tokens_log = p->tokens_shock_log;
             p->event_ai_shocks = 1;
         }
-        p->tenant_default_per_year *= 5.0;
+        p->event_tenant_factor = 5.0; /* tenants default more from the shock on */
         break;
     case WM_STRESS_NEXT_HALVING:
         p->event_halving = true;

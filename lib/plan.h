@@ -192,7 +192,8 @@ wm_status wm_plan_replay(const wm_plan_site *site, const wm_plan_hooks *hooks, c
 typedef enum wm_plan_stress {
     WM_STRESS_BTC_CRASH = 0,   /* BTC price halves on the stress day */
     WM_STRESS_AI_SHOCK,        /* on the stress day: DeepSeek-like (the scenario's shock sizes, GPU-hour -16%,
-                                  tokens -50%) or both prices x (1 - ai_drop), counted as a shock; tenant defaults x5 */
+                                  tokens -50%, counted as a shock) or both prices x (1 - ai_drop); tenant defaults
+                                  x5 from then on */
     WM_STRESS_NEXT_HALVING,    /* the next halving happens on the stress day (the one after at its height) */
     WM_STRESS_URI_WEEK,        /* a week of real Winter Storm Uri power prices from the stress day */
     WM_STRESS_POWER_DOUBLE,    /* daily power price level and start doubled for the whole horizon */

@@ -165,6 +165,9 @@ wm_status wm_scenario_check(const wm_scenario_params *p, wm_err *err)
     for (int k = 0; k < 5; k++)
         if (!(fabs(ev[k]) <= 50))
             return wm_err_set(err, WM_ERANGE, "scenario", 0, 0, "a stress event's log change or shock count %g is outside [-50, 50]", ev[k]);
+    if (!(p->event_tenant_factor >= 0 && p->event_tenant_factor <= 1000))
+        return wm_err_set(err, WM_ERANGE, "scenario", 0, 0, "stress tenant default factor %g is outside [0, 1000]",
+                          p->event_tenant_factor);
     if (p->event_day < 0 || p->event_day > WM_SCENARIO_MAX_DAYS || p->event_power_n < 0 ||
         (p->event_power_n > 0 && !p->event_power))
         return wm_err_set(err, WM_EINVAL, "scenario", 0, 0, "stress event day %d outside [0, %d] or power levels missing",
@@ -506,11 +509,11 @@ static inline __attribute__((always_inline)) void draw_days(wm_scenario_state *s
 
 /* The stress event at the start of day p->event_day, on every lane: the levels' logs move
  * (the hashrate's through its deviation from equilibrium, so it then relaxes as after any
- * shock), the AI shock count moves by event_ai_shocks, and the next halving can be brought
- * forward to now. */
+ * shock), the AI shock count moves by event_ai_shocks, the tenant default intensity is
+ * multiplied from now on, and the next halving can be brought forward to now. */
 static void stress_event(const wm_scenario_params *p, wm_scenario_state *s)
 {
-    const double hf = exp(p->event_hash_log);
+    const double hf = exp(p->event_hash_log), day0 = (double)s->day;
     for (unsigned l = 0; l < WM_LANES; l++) {
         s->log_price[l] += p->event_price_log;
         s->hash_dev[l] += p->event_hash_log;
@@ -518,6 +521,11 @@ static void stress_event(const wm_scenario_params *p, wm_scenario_state *s)
         s->log_gpu[l] += p->event_gpu_log;
         s->log_tokens[l] += p->event_tokens_log;
         s->ai_shocks[l] += p->event_ai_shocks;
+        /* a pending default arrival: its remaining exponential time shrinks by the factor (the
+           same draw, so the paths stay common; memoryless, so the intensity is x factor from now) */
+        if (p->event_tenant_factor > 0 && s->next_default[l] > day0 && s->next_default[l] < INFINITY)
+            s->next_default[l] = day0 + (s->next_default[l] - day0) / p->event_tenant_factor;
+        s->lane_rare[l] = lane_next_rare(s, l);
         if (p->event_halving) {
             int64_t sub = 0;
             wm_btc_subsidy(s->next_halving[l], &sub);
@@ -526,6 +534,7 @@ static void stress_event(const wm_scenario_params *p, wm_scenario_state *s)
             s->next_event[l] = (double)(s->next_retarget[l] < s->next_halving[l] ? s->next_retarget[l] : s->next_halving[l]);
         }
     }
+    update_next_rare(s);
 }
 
 /* Rare events of the day (d, d1] for every lane: jumps, spikes, shocks, tenant. */
@@ -566,7 +575,8 @@ static void rare_events(const wm_scenario_params *p, wm_scenario_state *s, doubl
         }
         if (s->relet_at[l] < d1) {
             s->rent_factor[l] *= p->tenant_relet_rent_factor;
-            s->next_default[l] = next_arrival(&s->rng_tenant[l], rnd, p->tenant_default_per_year / YEAR_D, s->relet_at[l]);
+            const double f = p->event_tenant_factor > 0 && s->relet_at[l] >= p->event_day ? p->event_tenant_factor : 1.0;
+            s->next_default[l] = next_arrival(&s->rng_tenant[l], rnd, f * p->tenant_default_per_year / YEAR_D, s->relet_at[l]);
             s->relet_at[l] = INFINITY;
         }
         s->lane_rare[l] = lane_next_rare(s, l);

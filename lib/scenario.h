@@ -94,6 +94,7 @@ typedef struct wm_scenario_params {
     double event_gpu_log, event_tokens_log; /* added to the AI log prices */
     double event_ai_shocks;       /* added to the AI shock count (the planner's token serving speeds up at each) */
     bool event_halving;           /* the next halving happens then (the one after stays at its height) */
+    double event_tenant_factor;   /* from then on the tenant default intensity x this (0 = unchanged) */
     const double *event_power;    /* daily power price levels of days event_day .. + n - 1 (borrowed) */
     int event_power_n;
 } wm_scenario_params;

@@ -865,15 +865,15 @@ int cmd_plan(int argc, char **argv)
         rep.run_seconds = (double)(t_end.tv_sec - t_start.tv_sec) + 1e-9 * (double)(t_end.tv_nsec - t_start.tv_nsec);
         char scap[900], sday[11], uday[11];
         wm_fmt_date(scn.start_time + (int64_t)sopt.day * 86400, sday);
-        char drop[96];
+        char drop[128];
         if (!(sopt.ai_drop > 0))
-            snprintf(drop, sizeof drop, "GPU-hour %.0f%%, tokens %.0f%% (a DeepSeek-R1-like shock)",
+            snprintf(drop, sizeof drop, "GPU-hour %.0f%%, tokens %.0f%% (a DeepSeek-R1-like shock, counted as an AI shock)",
                      100 * expm1(scn.gpu_shock_log), 100 * expm1(scn.tokens_shock_log));
         else
-            snprintf(drop, sizeof drop, "GPU-hour and tokens -%.0f%%", 100 * sopt.ai_drop);
+            snprintf(drop, sizeof drop, "GPU-hour and tokens -%.0f%% (not counted as an AI shock)", 100 * sopt.ai_drop);
         snprintf(scap, sizeof scap,
-                 "Dated events on %s. btc-crash: BTC -50%%; ai-shock: %s, counted as an AI shock, tenant defaults x5 "
-                 "for the whole horizon; next-halving: the next halving then (the one after at its height); uri-week: "
+                 "Dated events on %s. btc-crash: BTC -50%%; ai-shock: %s, tenant defaults x5 from "
+                 "then on; next-halving: the next halving then (the one after at its height); uri-week: "
                  "7 days at the daily means of ERCOT LZ_WEST from %s (Winter Storm Uri, mean %.0f USD/MWh); "
                  "power-double: power price level x2 throughout; tenant-default: 1 default a year; hashrate-surge: "
                  "network +30%%, then relaxing to its equilibrium.",

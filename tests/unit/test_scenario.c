@@ -363,6 +363,58 @@ static void test_tenant_vacancy(void **state)
     free(st);
 }
 
+/* A stress event that multiplies the tenant default intensity from day D on: every path's days
+ * before D are the base's, a tenant still in place at D defaults at D + (base time - D) / f
+ * (the same draw scaled: the paths stay common), so within a year of D, 1 - e^{-f lambda} of
+ * them default against 1 - e^{-lambda}. */
+static void test_tenant_event(void **state)
+{
+    (void)state;
+    wm_scenario_params p;
+    base(&p);
+    p.height0 = 840000 + 10;
+    p.tenant_default_per_year = 0.5;
+    p.tenant_relet_days = 3650; /* no re-letting within the run */
+    wm_scenario_params q = p;
+    const int D = 365, n = 1200;
+    q.event_day = D;
+    q.event_tenant_factor = 5;
+    wm_err e;
+    assert_int_equal(wm_scenario_check(&q, &e), WM_OK);
+    wm_scenario_state *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    int in_place = 0, gone_base = 0, gone_stress = 0, earlier = 0;
+    for (int k = 0; k < n; k++) {
+        assert_int_equal(wm_scenario_start(&p, 5, (uint64_t)k, true, a), WM_OK);
+        assert_int_equal(wm_scenario_start(&q, 5, (uint64_t)k, true, b), WM_OK);
+        int va = -1, vb = -1;
+        for (int i = 0; i < 2 * 365; i++) {
+            wm_scenario_day x, y;
+            wm_scenario_step(&p, a, &x);
+            wm_scenario_step(&q, b, &y);
+            if (i < D)
+                assert_true(x.colo_rent_factor == y.colo_rent_factor);
+            if (va < 0 && x.colo_rent_factor == 0)
+                va = i;
+            if (vb < 0 && y.colo_rent_factor == 0)
+                vb = i;
+        }
+        if (va >= 0 && va < D)
+            continue; /* defaulted before the event: the same in both */
+        in_place++;
+        gone_base += va >= 0;
+        gone_stress += vb >= 0;
+        earlier += vb >= 0 && (va < 0 || vb <= va);
+    }
+    assert_true(in_place > 600);
+    assert_int_equal(earlier, gone_stress); /* never later than the base */
+    assert_true(fabs((double)gone_base / in_place - (1 - exp(-0.5))) < 0.06);
+    assert_true(fabs((double)gone_stress / in_place - (1 - exp(-2.5))) < 0.05);
+    free(a);
+    free(b);
+}
+
 /* Bootstrap with demeaning off replays history in blocks of consecutive days. */
 static void test_bootstrap_blocks(void **state)
 {
@@ -543,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap_blocks),
         cmocka_unit_test(test_ai_shock_count),
         cmocka_unit_test(test_stress_event_day),
+        cmocka_unit_test(test_tenant_event),
         cmocka_unit_test(test_fast_retarget),
         cmocka_unit_test(test_daily_return_moments),
     };
