@@ -27,7 +27,7 @@ sed -e "s#127\.0\.30\.1-127\.0\.30\.20#127.$NET.10.1-127.$NET.10.100#; s#127\.0\
   --ready "$W/ready" --duration-s 150 2>/dev/null &
 EMU=$!
 for _ in $(seq 100); do [ -f "$W/ready" ] && break; sleep 0.05; done
-TOKEN=dash-$$-$RANDOM
+TOKEN=dashboard-token-$(printf %05d $RANDOM)-$$   # serve wants >= 16 characters
 echo "$TOKEN" > "$W/token"
 "$BUILD/wattmux" serve "$W/site.yaml" --interval-s 1 --sleep-s 1 --wake-s 2 --duration-s 140 --token-file "$W/token" 2>"$W/serve.err" &
 SRV=$!
