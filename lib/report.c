@@ -772,6 +772,11 @@ static wm_status write_html(const wm_report *rp, const char *dir, const tab *str
                       s->colo_rent_usd_per_kw_month);
         sb_printf(&b, ".</p>\n");
     }
+    if (s->ppa_mw > 0) /* it moves every NPV alike: say so where the NPVs are read */
+        sb_printf(&b, "<p>Every NPV includes the site's PPA block (%.1f MW at USD %.2f/MWh%s, sold back when unused), "
+                      "priced as a swap on the power price: mean USD %.0f M, the same on each path in every strategy "
+                      "(it leaves the ranking by mean NPV as it is; risk figures move, as it hedges power).</p>\n",
+                  s->ppa_mw, s->ppa_usd_per_mwh, s->ppa_years > 0 ? ", for its term" : "", o->ppa_npv_mean / 1e6);
     sb_printf(&b, "<p>Mining fleet policy on the mining MW: the fleet is sold before the horizon on %.0f%% of paths "
                   "(when its trailing half-year no longer covers the fixed site opex); %.2f ASIC purchases per path on "
                   "average.</p>\n",

@@ -220,6 +220,10 @@ static void test_plan_out(void **state)
     const char *cr = strstr(h, "mixes off the frontier are not shown: every strategy is in replay.csv");
     assert_non_null(cs);
     assert_non_null(cr);
+    /* the example's 40 MW PPA at $32 moves every NPV alike: the summary says so, with its value */
+    const char *pp = strstr(h, "Every NPV includes the site's PPA block (40.0 MW at USD 32.00/MWh");
+    assert_non_null(pp);
+    assert_non_null(strstr(pp, "mean USD "));
     while (cs > h && cs[-1] == ' ')
         cs--;
     while (cr > h && cr[-1] == ' ')
