@@ -221,9 +221,9 @@ static void test_plan_out(void **state)
     assert_non_null(cs);
     assert_non_null(cr);
     /* the example's 40 MW PPA at $32 moves every NPV alike: the summary says so, with its value */
-    const char *pp = strstr(h, "Every NPV includes the site's PPA block (40.0 MW at USD 32.00/MWh");
-    assert_non_null(pp);
-    assert_non_null(strstr(pp, "mean USD "));
+    const char *ppa_line = strstr(h, "Every NPV includes the site's PPA block (40.0 MW at USD 32.00/MWh");
+    assert_non_null(ppa_line);
+    assert_non_null(strstr(ppa_line, "mean USD "));
     while (cs > h && cs[-1] == ' ')
         cs--;
     while (cr > h && cr[-1] == ' ')
