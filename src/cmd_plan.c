@@ -158,6 +158,25 @@ static void print_strategies(cli_out *o, const char *key, const wm_plan_site *s,
     }
 }
 
+/* ERCOT LZ_WEST prices from DATA/power/<file> (US Central times; only that column is read, as
+ * some files carry text columns): the series and the column's index. */
+static wm_status load_lz_west(const char *data_dir, const char *file, wm_series **out, int *col, wm_err *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/power/%s", data_dir, file);
+    static const char *const lz[] = {"LZ_WEST"};
+    wm_series_opts o = {.tz = WM_TZ_US_CENTRAL, .columns = lz, .ncolumns = 1};
+    *out = NULL;
+    wm_status st = wm_series_load(path, &o, out, err);
+    *col = st == WM_OK ? wm_series_col(*out, "LZ_WEST") : -1;
+    if (st == WM_OK && *col < 0) {
+        st = wm_err_set(err, WM_ENOTFOUND, path, 1, 0, "expected a column named 'LZ_WEST'");
+        wm_series_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 /* Own AI compute through lib/aiecon: GPU cloud and interruptible training are scaled by the
  * simulated $/GPU-hour path, token serving by the simulated $/M tokens path (aiecon's own decline
  * and shock are off: the scenario owns the trend and the shocks); capex is charged by the planner
@@ -459,14 +478,9 @@ int cmd_plan(int argc, char **argv)
     hook_ctx hc = {&aic, NULL, false};
     wm_plan_hooks hooks = {intraday ? curtail_hook : NULL, own_ai ? own_ai_hook : NULL, &hc};
     if (intraday) {
-        char path[1100];
-        snprintf(path, sizeof path, "%s/power/ercot_rtm_lz_hourly_2023.csv", data_dir);
-        wm_series_opts so = {.tz = WM_TZ_US_CENTRAL};
-        wm_series *hs = NULL;
-        st = wm_series_load(path, &so, &hs, &err);
-        int col = st == WM_OK ? wm_series_col(hs, "LZ_WEST") : -1;
-        if (st == WM_OK && col < 0)
-            st = wm_err_set(&err, WM_ENOTFOUND, path, 1, 0, "expected a column named 'LZ_WEST'");
+        wm_series *hs;
+        int col;
+        st = load_lz_west(data_dir, "ercot_rtm_lz_hourly_2023.csv", &hs, &col, &err);
         if (st == WM_OK)
             st = wm_plan_curtail_new(hs, col, scn.shapes_per_month, &hc.ct, &err);
         wm_series_free(hs);
@@ -526,7 +540,7 @@ int cmd_plan(int argc, char **argv)
         }
         sopt.day = (int)((t - scn.start_time) / 86400);
     }
-    double uri_week[7];
+    double uri_week[7], uri_mean = 0;
     int64_t uri_first = 0;
     if (want_out) {
         /* fail before a long run if the directory cannot be made */
@@ -543,15 +557,9 @@ int cmd_plan(int argc, char **argv)
         }
     }
     if (stress) { /* the uri-week stress: the worst 7 days of ERCOT LZ_WEST in February 2021 */
-        char path[1100];
-        snprintf(path, sizeof path, "%s/power/ercot_rtm_spp_hourly_2021-02.csv", data_dir);
-        static const char *const ucol[] = {"LZ_WEST"};
-        wm_series_opts uo = {.tz = WM_TZ_US_CENTRAL, .columns = ucol, .ncolumns = 1};
-        wm_series *us = NULL;
-        st = wm_series_load(path, &uo, &us, &err);
-        int col = st == WM_OK ? wm_series_col(us, "LZ_WEST") : -1;
-        if (st == WM_OK && col < 0)
-            st = wm_err_set(&err, WM_ENOTFOUND, path, 1, 0, "expected a column named 'LZ_WEST'");
+        wm_series *us;
+        int col;
+        st = load_lz_west(data_dir, "ercot_rtm_spp_hourly_2021-02.csv", &us, &col, &err);
         if (st == WM_OK)
             st = wm_plan_worst_week(us, col, uri_week, &uri_first, &err);
         wm_series_free(us);
@@ -568,6 +576,8 @@ int cmd_plan(int argc, char **argv)
         }
         sopt.power_week = uri_week;
         sopt.power_week_n = 7;
+        for (int k = 0; k < 7; k++)
+            uri_mean += uri_week[k] / 7;
     }
     struct timespec t_start;
     clock_gettime(CLOCK_MONOTONIC, &t_start);
@@ -625,10 +635,8 @@ int cmd_plan(int argc, char **argv)
                 wm_parse_time("2022-12-31", &h0);
                 wm_parse_time("2024-01-01", &h1);
                 int hmax = 400, hn = 0;
-                char path[1100];
-                snprintf(path, sizeof path, "%s/power/ercot_rtm_lz_hourly_2023.csv", data_dir);
-                wm_series_opts sop = {.tz = WM_TZ_US_CENTRAL};
                 wm_series *hs = NULL;
+                int col = -1;
                 mdays = malloc((size_t)hmax * sizeof *mdays);
                 mday_t = malloc((size_t)hmax * sizeof *mday_t);
                 mprice = malloc((size_t)hmax * 24 * sizeof *mprice);
@@ -640,10 +648,7 @@ int cmd_plan(int argc, char **argv)
                                                                                               scn.tokens0_usd_per_mtok, mdays,
                                                                                               hmax, &hn, &err);
                 if (st == WM_OK)
-                    st = wm_series_load(path, &sop, &hs, &err);
-                int col = st == WM_OK ? wm_series_col(hs, "LZ_WEST") : -1;
-                if (st == WM_OK && col < 0)
-                    st = wm_err_set(&err, WM_ENOTFOUND, path, 1, 0, "expected a column named 'LZ_WEST'");
+                    st = load_lz_west(data_dir, "ercot_rtm_lz_hourly_2023.csv", &hs, &col, &err);
                 if (st == WM_OK)
                     st = wm_plan_dispatch_map(hs, col, -6 * 3600, &s, mdays, hn, h0, hmax, mday_t, mprice, mon, mbe,
                                               &map_nd, &err);
@@ -823,14 +828,12 @@ int cmd_plan(int argc, char **argv)
         cli_section(&o, "stress_uri_week", "uri-week: the worst 7 days of ERCOT LZ_WEST, February 2021 (Winter Storm Uri)");
         cli_str(&o, "first_day", "first day", wm_fmt_date(uri_first, sd));
         int len = 0;
-        double mean = 0;
         for (int k = 0; k < 7; k++) {
             char nb[32];
             len += snprintf(line + len, sizeof line - (size_t)len, "%s%s", k ? " " : "", cli_fmt(nb, sizeof nb, uri_week[k], 0));
-            mean += uri_week[k] / 7;
         }
         cli_str(&o, "daily_usd_per_mwh", "daily means USD/MWh", line);
-        cli_num(&o, "mean_usd_per_mwh", "mean", mean, 0, "USD/MWh");
+        cli_num(&o, "mean_usd_per_mwh", "mean", uri_mean, 0, "USD/MWh");
         cli_section(&o, NULL, NULL);
         cli_str(&o, "stress_pick", "stress tests: base pick", wm_plan_strategy_label(&s, &out->r[pick], plab, sizeof plab));
         cli_table_begin(&o, "stress_tests", sc, 6);
@@ -878,7 +881,7 @@ int cmd_plan(int argc, char **argv)
                  "power-double: power price level x2 throughout; tenant-default: 1 default a year; hashrate-surge: "
                  "network +30%%, then relaxing to its equilibrium.",
                  sday, drop, wm_fmt_date(uri_first, uday),
-                 (uri_week[0] + uri_week[1] + uri_week[2] + uri_week[3] + uri_week[4] + uri_week[5] + uri_week[6]) / 7);
+                 uri_mean);
         rep.stress_caption = scap;
         rep.nstress = WM_STRESS_COUNT;
         for (int k = 0; k < WM_STRESS_COUNT; k++) {
