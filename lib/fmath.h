@@ -9,13 +9,10 @@
  * field. log by splitting
  * x = 2^e m, m in [sqrt(1/2), sqrt(2)), and ln m = 2 atanh(s), s = (m-1)/(m+1), odd series
  * to s^23.
- * Float versions for the random-draw pipeline (Box-Muller normals, rng.h) and for the levels of
- * random paths (scenario.c): wm_fexp_single, wm_fexpf (below), wm_flogf (same
- * method, series to s^9, |relative error| < 3e-7 for x in [2^-24, 1], absolute error < 1e-6
- * up to 2^24) and wm_fsincos_q
- * (sin and cos of a quarter-turn-reduced angle, Taylor to a^9 / a^8 on |a| <= pi/4, absolute
- * error < 2e-7). Float and double code alike: no FMA contraction (ISO C mode), so every
- * target_clones variant gives the same bits. */
+ * Float versions for the levels of random paths (scenario.c): wm_fexp_single, wm_fexpf
+ * (below) and wm_flogf (same method, series to s^9, |relative error| < 3e-7 for x in
+ * [2^-24, 1], absolute error < 1e-6 up to 2^24). Float and double code alike: no FMA
+ * contraction (ISO C mode), so every target_clones variant gives the same bits. */
 #ifndef WM_FMATH_H
 #define WM_FMATH_H
 
@@ -151,30 +148,6 @@ static inline float wm_flogf(float x)
     p = p * z + 1.0f / 3.0f;
     float lm = 2.0f * s + 2.0f * s * z * p;
     return e * ln2_hi + (lm + e * ln2_lo);
-}
-
-/* cos and sin of the angle 2 pi k / 2^24 for an integer k in [0, 2^24): quadrant
- * q = round(4 k / 2^24), a = 2 pi k / 2^24 - q pi/2 in [-pi/4, pi/4) computed exactly from k's
- * bits, Taylor polynomials of cos a and sin a, then rotated by q quarter turns. */
-static inline void wm_fsincos_q(uint32_t k, float *c_out, float *s_out)
-{
-    uint32_t kk = k + (1u << 21);
-    uint32_t q = kk >> 22;                                    /* 0..4 */
-    float a = (float)((int32_t)(kk & 0x3fffffu) - (1 << 21)) * (float)(1.5707963267948966 / 4194304.0);
-    float z = a * a;
-    float c = 1.0f / 40320.0f;
-    c = c * z - 1.0f / 720.0f;
-    c = c * z + 1.0f / 24.0f;
-    c = c * z - 0.5f;
-    c = c * z + 1.0f;
-    float s = 1.0f / 362880.0f;
-    s = s * z - 1.0f / 5040.0f;
-    s = s * z + 1.0f / 120.0f;
-    s = s * z - 1.0f / 6.0f;
-    s = s * z * a + a;
-    float cc = (q & 1u) ? s : c, ss = (q & 1u) ? c : s;
-    *c_out = cc * (((q + 1u) & 2u) ? -1.0f : 1.0f);
-    *s_out = ss * ((q & 2u) ? -1.0f : 1.0f);
 }
 
 #endif

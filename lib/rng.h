@@ -6,17 +6,16 @@
  * Invariants: a wm_rng is a plain value (no allocation, no global state except the ziggurat
  * tables, built once and read-only); every draw is a pure function of (key, counter position).
  * Uniforms are in the open interval (0, 1); scalar normals come from a 256-layer ziggurat
- * (Marsaglia and Tsang 2000), lane normals from Box-Muller in float (below). Formulas and
- * sources: docs/model-mc.md. */
+ * (Marsaglia and Tsang 2000), lane normals by inversion of the normal CDF in float (below).
+ * Formulas and sources: docs/model-mc.md. */
 #ifndef WM_RNG_H
 #define WM_RNG_H
 
 #include "wattmux.h"
 
-#include "fmath.h"
-
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Stream ids: one per independent source of randomness, so that changing one model's
  * parameters (or whether it draws at all) leaves every other model's draws unchanged
@@ -83,10 +82,9 @@ uint32_t wm_rng_poisson(wm_rng *r, double lambda);
  * Philox4x32-10 block at counter (block, stream, path low, path high): exactly the words the
  * scalar stream (seed, path, stream) holds at positions 4 block .. 4 block + 3 (same rounds and
  * key schedule as Random123's philox4x32), so a lane never depends on its neighbours.
- * wm_rng_box_muller_n turns one block into four standard normals (float): the
- * pairs (w0, w1) and (w2, w3) give z = R cos(theta), R sin(theta) with R = sqrt(-2 ln U),
- * U = (w0 >> 8 + 1) 2^-24 in (0, 1], theta = 2 pi (w1 >> 8) 2^-24 (Box and Muller 1958): 24-bit
- * uniforms, so |z| <= sqrt(48 ln 2) = 5.77 (P(|z| > 5.77) = 8e-9 for the exact normal). */
+ * wm_rng_normals_n turns each word into one standard normal (float) by inversion:
+ * z = Phi^-1(u) for the 24-bit uniform u = (w >> 8 + 1/2) 2^-24, so |z| <= 5.42 (P(|z| > 5.42)
+ * = 6e-8 for the exact normal). */
 #define WM_LANES 16
 /* n Philox4x32-10 blocks at once: block i at counter (c0[i], c1[i], c2[i], c3[i]) under key,
  * word j to oj[i]. The ten rounds run on one counter in registers (64-bit lanes holding 32-bit
@@ -137,18 +135,44 @@ static inline void wm_rng_philox_lanes(const uint32_t key[2], uint32_t block, ui
     }
     wm_rng_philox_n(key, WM_LANES, b, st, path_lo, path_hi, out[0], out[1], out[2], out[3]);
 }
-/* Four normals per block (n blocks, words w0..w3): (w0, w1) -> z0, z1 and (w2, w3) -> z2, z3. */
-static inline void wm_rng_box_muller_n(unsigned n, const uint32_t *const w[4], float *const z[4])
+/* The normal of a word by inversion: z = Phi^-1(u) for u = (w >> 8 + 1/2) 2^-24, up to the
+ * approximation of Q(v) = -Phi^-1(v) on v in (0, 1/2): with the word's top bit clear (u < 1/2)
+ * its next 23 bits are h, v = u = (2h + 1) 2^-25 and z = -Q(v); with it set, h is their
+ * complement, v = 1 - u and z = +Q(v). Per binade e of 2h + 1 (the exponent of the float
+ * 2h + 1, exact below 2^24), 2h + 1 = 2^e (1.5 + t) with t in [-1/2, 1/2),
+ * and Q is a degree-6 polynomial in t (wm_rng_icdf, from tools/fit_icdf.py). |error| < 1e-6
+ * against Phi^-1 over all 2^24 inputs (tested exhaustively). Branch-free; its table lookups are
+ * register permutes in wm_rng_normals_simd, which gives the same bits (fmaf is exact rounding). */
+extern const float wm_rng_icdf[7][32];
+static inline float wm_rng_normal_of_word(uint32_t w)
 {
-    for (unsigned h = 0; h < 4; h += 2)
-        for (unsigned i = 0; i < n; i++) {
-            float u = (float)(int32_t)((w[h][i] >> 8) + 1u) * (1.0f / 16777216.0f);
-            float r = sqrtf(-2.0f * wm_flogf(u));
-            float c, s;
-            wm_fsincos_q(w[h + 1][i] >> 8, &c, &s);
-            z[h][i] = r * c;
-            z[h + 1][i] = r * s;
-        }
+    const uint32_t flip = (uint32_t)((int32_t)w >> 31) >> 9; /* 2^23 - 1 if the top bit is set */
+    const uint32_t h = ((w >> 8) ^ flip) & 0x7fffffu;
+    const float x = (float)(int32_t)(2 * h + 1);
+    uint32_t xb, tb;
+    memcpy(&xb, &x, sizeof xb);
+    const uint32_t e = (xb >> 23) - 127u;        /* 0..23 */
+    tb = (xb & 0x007fffffu) | 0x3f800000u; /* 2h + 1 = 2^e (1 + f): 1 + f in [1, 2) */
+    float t;
+    memcpy(&t, &tb, sizeof t);
+    t -= 1.5f;
+    float q = wm_rng_icdf[6][e];
+    for (int k = 5; k >= 0; k--)
+        q = fmaf(q, t, wm_rng_icdf[k][e]);
+    uint32_t qb;
+    memcpy(&qb, &q, sizeof qb);
+    qb ^= (~w & 0x80000000u); /* top bit clear: u < 1/2, z = -Q */
+    memcpy(&q, &qb, sizeof q);
+    return q;
+}
+/* The first words of a batch on x86-64 CPUs with AVX-512F (checked at run time): 16 at a time,
+ * the table rows in registers. Returns how many it converted (a multiple of 16, 0 elsewhere). */
+unsigned wm_rng_normals_simd(unsigned n, const uint32_t *w, float *z);
+/* z[i] = wm_rng_normal_of_word(w[i]) for i < n. */
+static inline void wm_rng_normals_n(unsigned n, const uint32_t *w, float *z)
+{
+    for (unsigned i = wm_rng_normals_simd(n, w, z); i < n; i++)
+        z[i] = wm_rng_normal_of_word(w[i]);
 }
 /* Uniform integer in [0, n) from a word by multiply-shift (bias below n / 2^32). */
 static inline uint32_t wm_rng_word_below(uint32_t w, uint32_t n)

@@ -2,7 +2,7 @@
  * Random events that are rare (price jumps, fee and power spikes, AI shocks, tenant defaults)
  * are drawn as exponential waiting times, one draw per event, never one per day, from per-lane
  * scalar streams; the daily normals of 16 lanes come 4 days at a time from one vectorised
- * Philox + Box-Muller batch; days on which a lane crosses a retarget or halving are finished
+ * Philox + inverse-CDF batch; days on which a lane crosses a retarget or halving are finished
  * lane by lane in scalar code. */
 /* The whole file at O3: the step's loops vectorise, and with one level everywhere the inline
  * math of fmath.h and rng.h inlines into the target_clones step. */
@@ -467,6 +467,8 @@ static void draw_setup(const wm_scenario_params *p, wm_scenario_state *s)
     unsigned n = 0;
     for (unsigned k = 0; k <= WM_SCN_NZ; k++) {
         s->draw_slot[k] = on[k] ? (int)n : -1;
+        if (k < WM_SCN_NZ)
+            s->z_off[k] = n * WM_LANES; /* read only when the model draws */
         if (!on[k])
             continue;
         for (unsigned l = 0; l < WM_LANES; l++) {
@@ -495,13 +497,10 @@ static inline __attribute__((always_inline)) void draw_days(wm_scenario_state *s
                                           w[0], w[1], w[2], w[3]);
     wm_rng_philox_n(s->key, n - m, s->draw_ctr[0] + m, s->draw_ctr[1] + m, s->draw_ctr[2] + m, s->draw_ctr[3] + m,
                     w[0] + m, w[1] + m, w[2] + m, w[3] + m);
-    for (unsigned k = 0; k < WM_SCN_NZ; k++)
-        if (s->draw_slot[k] >= 0) {
-            const unsigned o = (unsigned)s->draw_slot[k] * W;
-            const uint32_t *const wk[4] = {w[0] + o, w[1] + o, w[2] + o, w[3] + o};
-            float *const zk[4] = {s->z[k][0], s->z[k][1], s->z[k][2], s->z[k][3]};
-            wm_rng_box_muller_n(W, wk, zk);
-        }
+    /* the normal models' slots come first (the shape words, if drawn, are the last slot) */
+    const unsigned nz = n - (s->draw_slot[WM_SCN_NZ] >= 0 ? W : 0);
+    for (unsigned d = 0; d < 4; d++)
+        wm_rng_normals_n(nz, w[d], s->z[d]);
     if (s->draw_slot[WM_SCN_NZ] >= 0)
         for (unsigned d = 0; d < 4; d++)
             memcpy(s->shape_w[d], w[d] + (unsigned)s->draw_slot[WM_SCN_NZ] * W, sizeof s->shape_w[d]);
@@ -620,6 +619,9 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
 
     if (rnd && dq == 0)
         draw_days(s);
+    const float *zt[WM_SCN_NZ]; /* today's normal of each drawing model */
+    for (unsigned k = 0; k < WM_SCN_NZ; k++)
+        zt[k] = s->z[dq] + s->z_off[k];
     if (s->day == p->event_day)
         stress_event(p, s);
 
@@ -645,7 +647,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
             r[l] = rdet;
         if (rnd && p->price_vol_per_year > 0)
             for (unsigned l = 0; l < W; l++)
-                r[l] += vd * (double)s->z[WM_SCN_Z_PRICE][dq][l];
+                r[l] += vd * (double)zt[WM_SCN_Z_PRICE][l];
     }
 
     /* ---- fees: mean reversion and noise ---- */
@@ -653,13 +655,13 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         s->log_fee[l] += p->fee_revert_per_day * (s->log_fee_level - s->log_fee[l]);
     if (rnd && p->fee_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
-            s->log_fee[l] += p->fee_vol_per_day * (double)s->z[WM_SCN_Z_FEE][dq][l];
+            s->log_fee[l] += p->fee_vol_per_day * (double)zt[WM_SCN_Z_FEE][l];
     /* ---- power level: mean reversion and noise ---- */
     for (unsigned l = 0; l < W; l++)
         s->log_power[l] += p->power_revert_per_day * (s->log_power_level - s->log_power[l]);
     if (rnd && p->power_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
-            s->log_power[l] += p->power_vol_per_day * (double)s->z[WM_SCN_Z_POWER][dq][l];
+            s->log_power[l] += p->power_vol_per_day * (double)zt[WM_SCN_Z_POWER][l];
     /* ---- AI prices: trend and noise ---- */
     /* the trends are expected log changes with the shocks included (they were measured over
      * periods with shocks in them), so the shocks' mean is taken out of the daily drift, as for
@@ -673,12 +675,12 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     if (rnd && p->gpu_vol_per_year > 0) {
         const double v = p->gpu_vol_per_year * sqrt(1.0 / YEAR_D);
         for (unsigned l = 0; l < W; l++)
-            s->log_gpu[l] += v * (double)s->z[WM_SCN_Z_GPU][dq][l];
+            s->log_gpu[l] += v * (double)zt[WM_SCN_Z_GPU][l];
     }
     if (rnd && p->tokens_vol_per_year > 0) {
         const double v = p->tokens_vol_per_year * sqrt(1.0 / YEAR_D);
         for (unsigned l = 0; l < W; l++)
-            s->log_tokens[l] += v * (double)s->z[WM_SCN_Z_TOKENS][dq][l];
+            s->log_tokens[l] += v * (double)zt[WM_SCN_Z_TOKENS][l];
     }
 
     /* ---- rare events (jumps, spikes, shocks, tenant), only on days some lane has one ---- */
@@ -731,7 +733,7 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     }
     if (rnd && p->hash_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
-            s->hash_dev[l] += p->hash_vol_per_day * (double)s->z[WM_SCN_Z_NET][dq][l];
+            s->hash_dev[l] += p->hash_vol_per_day * (double)zt[WM_SCN_Z_NET][l];
     double lh[W]; /* log hashrate */
     for (unsigned l = 0; l < W; l++)
         lh[l] = xs0 + p->hash_elasticity * s->rev_ema[l] + s->hash_dev[l];

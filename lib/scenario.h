@@ -142,13 +142,14 @@ enum { WM_SCN_Z_PRICE, WM_SCN_Z_FEE, WM_SCN_Z_NET, WM_SCN_Z_POWER, WM_SCN_Z_GPU,
 #define WM_SCN_DRAW_MAX ((WM_SCN_NZ + 1) * WM_LANES)
 typedef struct wm_scenario_state {
     /* daily draws, made 4 days at a time: one Philox block per model stream and lane gives
-       that model's normals of days 4q .. 4q + 3 (rng.h Box-Muller); the power stream's next
-       block gives the day-shape words */
+       that model's normals of days 4q .. 4q + 3 (word j, day 4q + j; rng.h inversion); the power
+       stream's next block gives the day-shape words */
     uint32_t key[2], path_lo[WM_LANES], path_hi[WM_LANES];
     uint32_t draw_ctr[4][WM_SCN_DRAW_MAX], draw_step[WM_SCN_DRAW_MAX], draw_off[WM_SCN_DRAW_MAX];
     unsigned draw_n;              /* blocks per batch (drawing models x lanes) */
     int draw_slot[WM_SCN_NZ + 1]; /* batch slot of each model's block, -1 = does not draw */
-    float z[WM_SCN_NZ][4][WM_LANES];
+    float z[4][WM_SCN_DRAW_MAX];  /* [day 4q + j][slot x WM_LANES + lane]: the normals */
+    unsigned z_off[WM_SCN_NZ];    /* each drawing model's offset in z[j] (its slot x WM_LANES) */
     uint32_t shape_w[4][WM_LANES];
     uint32_t boot_block;          /* bootstrap blocks drawn so far */
     /* per-lane streams of rare events */

@@ -314,11 +314,26 @@ static void test_lanes_words(void **state)
     assert_true(o[0] == o0[0] && o[1] == o1[0] && o[2] == o2[0] && o[3] == o3[0]);
 }
 
-/* Box-Muller normals of the lanes (float, 24-bit uniforms): moments, tails and KS of a
- * standard normal; a draw depends only on its own block. */
+/* The lanes' normals by inversion: every one of the 2^24 inputs against GSL's Phi^-1 at
+ * u = (k + 1/2) 2^-24 (error, monotone, symmetric); the SIMD batch gives the scalar bits; and
+ * normals of Philox words have a standard normal's moments, tails and KS. */
 static void test_lanes_normal(void **state)
 {
     (void)state;
+    double worst = 0;
+    float prev = -INFINITY;
+    for (uint32_t k = 0; k < (1u << 24); k++) {
+        const float z = wm_rng_normal_of_word(k << 8 | (k & 0xffu)); /* the low 8 bits do not matter */
+        const double want = gsl_cdf_ugaussian_Pinv((k + 0.5) / 16777216.0);
+        worst = fmax(worst, fabs(z - want));
+        assert_true(z >= prev);
+        prev = z;
+        assert_true(z == -wm_rng_normal_of_word(((1u << 24) - 1 - k) << 8));
+    }
+    print_message("inverse-CDF normals: max |error| %.3g over all 2^24 inputs\n", worst);
+    assert_true(worst < 1e-6);
+    assert_true(fabs(wm_rng_normal_of_word(0)) > 5.41 && fabs(wm_rng_normal_of_word(0)) < 5.42);
+
     const unsigned nb = 100000; /* blocks: 4 normals each */
     uint32_t *c = malloc(4 * nb * sizeof *c), *w = malloc(4 * nb * sizeof *w);
     float *z = malloc(4 * nb * sizeof *z);
@@ -332,24 +347,18 @@ static void test_lanes_normal(void **state)
     }
     const uint32_t key[2] = {31, 0};
     wm_rng_philox_n(key, nb, c, c + nb, c + 2 * nb, c + 3 * nb, w, w + nb, w + 2 * nb, w + 3 * nb);
-    const uint32_t *const wp[4] = {w, w + nb, w + 2 * nb, w + 3 * nb};
-    float *const zp[4] = {z, z + nb, z + 2 * nb, z + 3 * nb};
-    wm_rng_box_muller_n(nb, wp, zp);
-    /* block 5 alone gives the same four numbers */
-    float one[4];
-    float *const op[4] = {&one[0], &one[1], &one[2], &one[3]};
-    const uint32_t *const w5[4] = {w + 5, w + nb + 5, w + 2 * nb + 5, w + 3 * nb + 5};
-    wm_rng_box_muller_n(1, w5, op);
-    for (int j = 0; j < 4; j++)
-        assert_true(one[j] == z[(size_t)j * nb + 5]);
-    int N = 4 * (int)nb;
+    const unsigned N = 4 * nb;
+    wm_rng_normals_n(N - 7, w, z); /* SIMD batches and a scalar tail */
+    for (unsigned i = 0; i < N - 7; i++)
+        assert_true(z[i] == wm_rng_normal_of_word(w[i]));
+    wm_rng_normals_n(7, w + N - 7, z + N - 7);
     double zmax = 0;
-    for (int i = 0; i < N; i++) {
+    for (unsigned i = 0; i < N; i++) {
         x[i] = z[i];
         zmax = fmax(zmax, fabs(x[i]));
     }
-    assert_true(zmax <= 5.7686 && zmax > 4.0); /* 24-bit uniforms: |z| <= sqrt(48 ln 2) */
-    check_standard_normal(x, N);
+    assert_true(zmax < 5.42 && zmax > 4.0); /* 24-bit uniforms: |z| <= Phi^-1(1 - 2^-25) = 5.42 */
+    check_standard_normal(x, (int)N);
     free(c);
     free(w);
     free(z);
