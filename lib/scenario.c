@@ -600,12 +600,13 @@ static inline __attribute__((always_inline)) void level_exp(bool exact, const do
 /* One day of every lane. The order of the models within the day is fixed (price, fees,
  * blocks, hashrate, power, AI, tenant); the rare events of the day are applied where their
  * model's state is updated, all from their own per-lane streams. */
-/* gcc builds one clone per ISA with a run-time resolver; clang 14 (the libFuzzer build) emits no
+/* gcc builds one clone per ISA with a run-time resolver (x86-64-v3: AVX2 with FMA, which the
+ * explicit fma() calls need to be single instructions); clang 14 (the libFuzzer build) emits no
  * resolver for a clone called only from another file, so there the step is built once. */
 #if defined(__clang__)
 #define WM_STEP_CLONES
 #else
-#define WM_STEP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define WM_STEP_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #endif
 WM_STEP_CLONES
 void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_state *restrict s,
@@ -647,21 +648,21 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
             r[l] = rdet;
         if (rnd && p->price_vol_per_year > 0)
             for (unsigned l = 0; l < W; l++)
-                r[l] += vd * (double)zt[WM_SCN_Z_PRICE][l];
+                r[l] = fma(vd, (double)zt[WM_SCN_Z_PRICE][l], r[l]);
     }
 
     /* ---- fees: mean reversion and noise ---- */
     for (unsigned l = 0; l < W; l++)
-        s->log_fee[l] += p->fee_revert_per_day * (s->log_fee_level - s->log_fee[l]);
+        s->log_fee[l] = fma(p->fee_revert_per_day, s->log_fee_level - s->log_fee[l], s->log_fee[l]);
     if (rnd && p->fee_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
-            s->log_fee[l] += p->fee_vol_per_day * (double)zt[WM_SCN_Z_FEE][l];
+            s->log_fee[l] = fma(p->fee_vol_per_day, (double)zt[WM_SCN_Z_FEE][l], s->log_fee[l]);
     /* ---- power level: mean reversion and noise ---- */
     for (unsigned l = 0; l < W; l++)
-        s->log_power[l] += p->power_revert_per_day * (s->log_power_level - s->log_power[l]);
+        s->log_power[l] = fma(p->power_revert_per_day, s->log_power_level - s->log_power[l], s->log_power[l]);
     if (rnd && p->power_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
-            s->log_power[l] += p->power_vol_per_day * (double)zt[WM_SCN_Z_POWER][l];
+            s->log_power[l] = fma(p->power_vol_per_day, (double)zt[WM_SCN_Z_POWER][l], s->log_power[l]);
     /* ---- AI prices: trend and noise ---- */
     /* the trends are expected log changes with the shocks included (they were measured over
      * periods with shocks in them), so the shocks' mean is taken out of the daily drift, as for
@@ -675,12 +676,12 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     if (rnd && p->gpu_vol_per_year > 0) {
         const double v = p->gpu_vol_per_year * sqrt(1.0 / YEAR_D);
         for (unsigned l = 0; l < W; l++)
-            s->log_gpu[l] += v * (double)zt[WM_SCN_Z_GPU][l];
+            s->log_gpu[l] = fma(v, (double)zt[WM_SCN_Z_GPU][l], s->log_gpu[l]);
     }
     if (rnd && p->tokens_vol_per_year > 0) {
         const double v = p->tokens_vol_per_year * sqrt(1.0 / YEAR_D);
         for (unsigned l = 0; l < W; l++)
-            s->log_tokens[l] += v * (double)zt[WM_SCN_Z_TOKENS][l];
+            s->log_tokens[l] = fma(v, (double)zt[WM_SCN_Z_TOKENS][l], s->log_tokens[l]);
     }
 
     /* ---- rare events (jumps, spikes, shocks, tenant), only on days some lane has one ---- */
@@ -728,15 +729,15 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
         for (unsigned l = 0; l < W; l++)
             lrev[l] = s->log_price[l] + (double)wm_flogf((float)(144.0 * (s->subsidy_btc[l] + fee[l])));
     for (unsigned l = 0; l < W; l++) {
-        s->rev_ema[l] += (lrev[l] - s->rev_ema[l]) * inv_lag;
+        s->rev_ema[l] = fma(lrev[l] - s->rev_ema[l], inv_lag, s->rev_ema[l]);
         s->hash_dev[l] *= 1.0 - p->hash_adjust_per_day;
     }
     if (rnd && p->hash_vol_per_day > 0)
         for (unsigned l = 0; l < W; l++)
-            s->hash_dev[l] += p->hash_vol_per_day * (double)zt[WM_SCN_Z_NET][l];
+            s->hash_dev[l] = fma(p->hash_vol_per_day, (double)zt[WM_SCN_Z_NET][l], s->hash_dev[l]);
     double lh[W]; /* log hashrate */
     for (unsigned l = 0; l < W; l++)
-        lh[l] = xs0 + p->hash_elasticity * s->rev_ema[l] + s->hash_dev[l];
+        lh[l] = fma(p->hash_elasticity, s->rev_ema[l], xs0) + s->hash_dev[l];
     level_exp(s->exact, lh, s->hash_h_s);
 
     /* ---- calendar month and day shape ---- */
