@@ -284,11 +284,11 @@ __attribute__((target("avx512f"))) static unsigned philox_avx512(const uint32_t 
  * FMAs, so two vectors go side by side to keep the FMA units busy. */
 #define ICDF_PREP(j)                                                                                           \
     const __m512i wi##j = _mm512_loadu_si512(w + i + 16 * (j));                                                \
-    const __m512i h##j = _mm512_and_si512(                                                                     \
-        _mm512_xor_si512(_mm512_srli_epi32(wi##j, 8), _mm512_srli_epi32(_mm512_srai_epi32(wi##j, 31), 9)), m23); \
-    const __m512i xb##j = _mm512_castps_si512(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(h##j, h##j), one))); \
+    const __m512i xb##j = _mm512_castps_si512(_mm512_cvtepi32_ps(_mm512_or_si512(                             \
+        _mm512_srli_epi32(_mm512_xor_si512(wi##j, _mm512_srai_epi32(wi##j, 31)), 7), one)));                   \
     const __m512i e##j = _mm512_sub_epi32(_mm512_srli_epi32(xb##j, 23), b127);                                 \
-    const __m512 t##j = _mm512_sub_ps(_mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(xb##j, m23), h10)), c15); \
+    const __m512 t##j =                                                                                        \
+        _mm512_sub_ps(_mm512_getmant_ps(_mm512_castsi512_ps(xb##j), _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero), c15); \
     __m512 q##j = _mm512_permutex2var_ps(lo[6], e##j, hi[6])
 #define ICDF_STEP(j, k) q##j = _mm512_fmadd_ps(q##j, t##j, _mm512_permutex2var_ps(lo[k], e##j, hi[k]))
 #define ICDF_STORE(j)                                                                                          \
@@ -302,9 +302,10 @@ __attribute__((target("avx512f"))) static unsigned normals_avx512(unsigned n, co
         lo[k] = _mm512_loadu_ps(wm_rng_icdf[k]);
         hi[k] = _mm512_loadu_ps(wm_rng_icdf[k] + 16);
     }
-    const __m512i m23 = _mm512_set1_epi32(0x7fffff);
+    /* 2h + 1 = ((w ^ (w >>arith 31)) >> 7) | 1 (the xor complements h and clears the top bit);
+       1 + f by getmant; z's sign from the word's top bit */
     const __m512i one = _mm512_set1_epi32(1), b127 = _mm512_set1_epi32(127);
-    const __m512i h10 = _mm512_set1_epi32(0x3f800000), sign = _mm512_set1_epi32((int)0x80000000u);
+    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
     const __m512 c15 = _mm512_set1_ps(1.5f);
     unsigned i = 0;
     for (; i + 32 <= n; i += 32) {

@@ -146,9 +146,10 @@ static inline void wm_rng_philox_lanes(const uint32_t key[2], uint32_t block, ui
 extern const float wm_rng_icdf[7][32];
 static inline float wm_rng_normal_of_word(uint32_t w)
 {
-    const uint32_t flip = (uint32_t)((int32_t)w >> 31) >> 9; /* 2^23 - 1 if the top bit is set */
-    const uint32_t h = ((w >> 8) ^ flip) & 0x7fffffu;
-    const float x = (float)(int32_t)(2 * h + 1);
+    /* w ^ (all ones if the top bit is set) complements h and clears the top bit; >> 7 is then
+       2h plus a low bit that | 1 overwrites */
+    const uint32_t wf = w ^ (uint32_t)((int32_t)w >> 31);
+    const float x = (float)(int32_t)((wf >> 7) | 1u); /* 2h + 1 */
     uint32_t xb, tb;
     memcpy(&xb, &x, sizeof xb);
     const uint32_t e = (xb >> 23) - 127u;        /* 0..23 */
