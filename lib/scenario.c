@@ -375,10 +375,9 @@ bool wm_scenario_fast_retarget(uint32_t bits, int64_t first_time, int64_t last_t
     if (size <= 3 || sh < 0 || sh > 63)
         return false;
     uint32_t mant = (uint32_t)(q >> sh);
-    if (mant & 0x00800000u) {
-        mant >>= 8;
-        size++;
-    }
+    const uint32_t top = (mant >> 23) & 1u;
+    mant >>= 8 * top;
+    size += (int)top;
     *new_bits = ((uint32_t)size << 24) | mant;
     return true;
 }
@@ -390,15 +389,20 @@ static void network_event(wm_scenario_state *s, unsigned l, double t)
         int64_t last = (int64_t)t; /* floor: t > 0 (start_time >= 2009) */
         uint32_t nb;
         wm_retarget rt;
-        if (wm_scenario_fast_retarget(s->bits[l], s->period_first_time[l], last, &nb)) {
+        /* the period's first block followed its opening retarget by one expected block
+           interval, 600 H_D / H = D 2^32 / H seconds (D of this period, H of that day; the cast
+           is the floor of a positive number): computed now rather than then, so that division
+           is off the chain from that retarget to its day's blocks */
+        const double h0 = s->pft_h_s[l];
+        const int64_t first = s->period_first_time[l] + (h0 > 0 ? (int64_t)(s->difficulty[l] * TWO32 / h0) : 0);
+        if (wm_scenario_fast_retarget(s->bits[l], first, last, &nb)) {
             set_difficulty_bits(s, l, nb);
-        } else if (wm_btc_retarget(s->bits[l], s->period_first_time[l], last, &rt) == WM_OK) {
+        } else if (wm_btc_retarget(s->bits[l], first, last, &rt) == WM_OK) {
             s->bits[l] = rt.new_bits;
             set_difficulty(s, l, rt.new_difficulty);
         }
-        /* the new period's first block follows one expected block interval, 600 H_D / H =
-           D 2^32 / H seconds, later; the cast is the floor of a positive number */
-        s->period_first_time[l] = last + (int64_t)(s->difficulty[l] * TWO32 / s->hash_h_s[l]);
+        s->period_first_time[l] = last;
+        s->pft_h_s[l] = s->hash_h_s[l];
         s->next_retarget[l] += WM_RETARGET_INTERVAL;
     }
     if ((double)s->next_halving[l] <= s->c[l]) {

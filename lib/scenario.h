@@ -168,7 +168,10 @@ typedef struct wm_scenario_state {
     double subsidy_btc[WM_LANES];
     double next_event[WM_LANES];  /* min(next retarget, next halving) as a height */
     uint32_t bits[WM_LANES];
+    /* the period's first block time: period_first_time, plus D 2^32 / pft_h_s (one block
+       interval at the hashrate of its opening retarget's day) when pft_h_s > 0 */
     int64_t period_first_time[WM_LANES];
+    double pft_h_s[WM_LANES];
     int64_t next_retarget[WM_LANES], next_halving[WM_LANES];
     double next_jump[WM_LANES], next_fee_spike[WM_LANES], next_power_spike[WM_LANES];
     double next_ai_shock[WM_LANES], next_default[WM_LANES], relet_at[WM_LANES];
