@@ -84,8 +84,11 @@ uint32_t wm_rng_poisson(wm_rng *r, double lambda);
  * key schedule as Random123's philox4x32), so a lane never depends on its neighbours.
  * wm_rng_normals_n turns each word into one standard normal (float) by inversion:
  * z = Phi^-1(u) for the 24-bit uniform u = (w >> 8 + 1/2) 2^-24, so |z| <= 5.42 (P(|z| > 5.42)
- * = 6e-8 for the exact normal). */
-#define WM_LANES 16
+ * = 6e-8 for the exact normal). 32 lanes: each AVX-512 register holds 16 floats or 8 doubles,
+ * and 32 paths a step give the out-of-order core two or three lanes' retarget walks (scalar,
+ * long dependent chains) to overlap each day, where 16 gave it one (+8 % for the whole step;
+ * 48 and 64 ran slower on two threads). */
+#define WM_LANES 32
 /* n Philox4x32-10 blocks at once: block i at counter (c0[i], c1[i], c2[i], c3[i]) under key,
  * word j to oj[i]. The ten rounds run on one counter in registers (64-bit lanes holding 32-bit
  * words, so the 32x32->64 products are single SIMD multiplies); the loop over i vectorises,

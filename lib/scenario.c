@@ -1,7 +1,7 @@
 /* scenario.c - the daily market models (see scenario.h; formulas in docs/model-mc.md).
  * Random events that are rare (price jumps, fee and power spikes, AI shocks, tenant defaults)
  * are drawn as exponential waiting times, one draw per event, never one per day, from per-lane
- * scalar streams; the daily normals of 16 lanes come 4 days at a time from one vectorised
+ * scalar streams; the daily normals of the lanes come 4 days at a time from one vectorised
  * Philox + inverse-CDF batch; days on which a lane crosses a retarget or halving are finished
  * lane by lane in scalar code. */
 /* The whole file at O3: the step's loops vectorise, and with one level everywhere the inline

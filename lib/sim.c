@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHUNK 16
+#define CHUNK WM_LANES /* paths a worker takes at a time: one batch of lanes */
 #define MAX_THREADS 256
 
 typedef struct shared {
