@@ -62,7 +62,7 @@ static inline double wm_fexp(double x)
 
 /* e^x to single precision (|relative error| < 3e-7), for the levels of random paths (BTC price,
  * fees, hashrate; scenario.c): the same reduction in double, then a degree-6 Taylor polynomial of e^r in
- * float (16 lanes per AVX-512 register instead of 8). Outside [-708, 709] the power of two
+ * float (16 floats per AVX-512 register instead of 8 doubles). Outside [-708, 709] the power of two
  * saturates at 2^-1022 or 2^1023 (clamped as an integer, which GCC vectorises; a clamp of x
  * before the float conversion it does not). */
 static inline double wm_fexp_single(double x)

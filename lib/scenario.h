@@ -136,7 +136,7 @@ void wm_scenario_lanes_get(const wm_scenario_lanes *d, unsigned lane, wm_scenari
 
 /* State of WM_LANES paths stepped side by side (lane l = path first_path + l): structure of
  * arrays, so the daily update compiles to SIMD. A lane's numbers depend only on its own path.
- * A plain value (about 20 KB): lives in a worker's workspace. */
+ * A plain value (about 41 KB at 32 lanes): lives in a worker's workspace. */
 #define WM_SCN_LANES WM_LANES
 enum { WM_SCN_Z_PRICE, WM_SCN_Z_FEE, WM_SCN_Z_NET, WM_SCN_Z_POWER, WM_SCN_Z_GPU, WM_SCN_Z_TOKENS, WM_SCN_NZ };
 #define WM_SCN_DRAW_MAX ((WM_SCN_NZ + 1) * WM_LANES)
