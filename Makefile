@@ -133,8 +133,3 @@ $(WEB_OBJ): $(BUILD)/gen/web_assets.c
 $(BUILD)/wattmux: $(WEB_OBJ)
 CLI_OBJ += $(WEB_OBJ)
 
-# ---- mcspeed branch: the Monte Carlo step (lib/scenario.c) without errno from sqrt ----
-# The Box-Muller draws (lib/rng.h, inlined into the step) call sqrtf; with errno semantics GCC
-# emits a scalar call per lane instead of one vector sqrt. sqrt is correctly rounded either way,
-# so results are unchanged; only errno is not set (nothing reads it there).
-$(BUILD)/lib/scenario.o: CFLAGS += -fno-math-errno

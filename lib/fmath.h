@@ -84,8 +84,8 @@ static inline double wm_fexp_single(double x)
 
 /* e^x with the reduction in float too, for levels whose log is float-sized (|relative error|
  * < 5e-7 for |x| < 8, < 7.5e-7 for |x| < 16, the rounding of x to float included, against
- * wm_fexp_single's 3e-7): one 16-lane float register
- * does the work of two double ones. Beyond about [-87, 88] the power of two saturates (float's
+ * wm_fexp_single's 3e-7): one register of 16 floats
+ * does the work of two of 8 doubles. Beyond about [-87, 88] the power of two saturates (float's
  * range), as wm_fexp_single's does. */
 static inline double wm_fexpf(double xd)
 {

@@ -604,9 +604,10 @@ static inline __attribute__((always_inline)) void level_exp(bool exact, const do
 /* One day of every lane. The order of the models within the day is fixed (price, fees,
  * blocks, hashrate, power, AI, tenant); the rare events of the day are applied where their
  * model's state is updated, all from their own per-lane streams. */
-/* gcc builds one clone per ISA with a run-time resolver (x86-64-v3: AVX2 with FMA, which the
- * explicit fma() calls need to be single instructions); clang 14 (the libFuzzer build) emits no
- * resolver for a clone called only from another file, so there the step is built once. */
+/* gcc builds one clone per ISA with a run-time resolver (x86-64-v3: AVX2, FMA, BMI and the rest
+ * of that level; FMA makes the explicit fma() calls single instructions); clang 14 (the
+ * libFuzzer build) emits no resolver for a clone called only from another file, so there the
+ * step is built once. */
 #if defined(__clang__)
 #define WM_STEP_CLONES
 #else
