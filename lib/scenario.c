@@ -621,7 +621,10 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     const bool rnd = s->random;
     const int dq = s->day & 3;
     const double d1 = (double)s->day + 1.0;
-    double r[W], price[W], fee[W], hp[W], nb[W], ss[W], lrev[W];
+    double r[W], lrev[W];
+    /* the day's outputs are computed in place (no copy at the end of the step) */
+    double *const price = o->price_usd_per_btc, *const fee = o->fees_btc_per_block;
+    double *const hp = o->hashprice_btc_per_ph_day, *const nb = o->blocks, *const ss = o->subsidy_btc;
 
     if (rnd && dq == 0)
         draw_days(s);
@@ -774,18 +777,13 @@ void wm_scenario_step_lanes(const wm_scenario_params *restrict p, wm_scenario_st
     for (unsigned l = 0; l < W; l++)
         o->tokens_usd_per_mtok[l] = wm_fexpf(s->log_tokens[l]);
     for (unsigned l = 0; l < W; l++) {
-        o->price_usd_per_btc[l] = price[l];
-        o->hashrate_h_s[l] = s->hash_h_s[l];
-        o->difficulty[l] = s->difficulty[l];
-        o->height[l] = s->c[l];
-        o->blocks[l] = nb[l];
-        o->subsidy_btc[l] = ss[l];
-        o->fees_btc_per_block[l] = fee[l];
-        o->hashprice_btc_per_ph_day[l] = hp[l];
         o->hashprice_usd_per_ph_day[l] = hp[l] * price[l];
         o->colo_rent_factor[l] = s->relet_at[l] < INFINITY ? 0.0 : s->rent_factor[l];
-        o->ai_shocks[l] = s->ai_shocks[l];
     }
+    o->hashrate_h_s = s->hash_h_s;
+    o->difficulty = s->difficulty;
+    o->height = s->c;
+    o->ai_shocks = s->ai_shocks;
     o->month = s->month;
     s->day++;
 }

@@ -121,14 +121,16 @@ typedef struct wm_scenario_day {
 } wm_scenario_day;
 
 /* One day of WM_LANES paths, field by field (structure of arrays: what the SIMD step writes);
- * wm_scenario_lanes_get gives lane l as a wm_scenario_day. */
+ * wm_scenario_lanes_get gives lane l as a wm_scenario_day. The step computes the day's fields
+ * in place here; the four that are the stepped state itself are views of the state, not copies
+ * (valid until the next step of that state): field[l] reads the same either way. */
 typedef struct wm_scenario_lanes {
-    double price_usd_per_btc[WM_LANES], hashrate_h_s[WM_LANES], difficulty[WM_LANES], height[WM_LANES];
+    double price_usd_per_btc[WM_LANES];
     double blocks[WM_LANES], subsidy_btc[WM_LANES], fees_btc_per_block[WM_LANES];
     double hashprice_btc_per_ph_day[WM_LANES], hashprice_usd_per_ph_day[WM_LANES];
     double power_usd_per_mwh[WM_LANES], gpu_usd_per_gpu_hour[WM_LANES], tokens_usd_per_mtok[WM_LANES];
     double colo_rent_factor[WM_LANES];
-    double ai_shocks[WM_LANES];
+    const double *hashrate_h_s, *difficulty, *height, *ai_shocks; /* views of the state */
     int shape[WM_LANES];
     int month;
 } wm_scenario_lanes;
