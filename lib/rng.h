@@ -145,7 +145,7 @@ static inline void wm_rng_philox_lanes(const uint32_t key[2], uint32_t block, ui
  * 2h + 1, exact below 2^24), 2h + 1 = 2^e (1.5 + t) with t in [-1/2, 1/2),
  * and Q is a degree-6 polynomial in t (wm_rng_icdf, from tools/fit_icdf.py). |error| < 1e-6
  * against Phi^-1 over all 2^24 inputs (tested exhaustively). Branch-free; its table lookups are
- * register permutes in wm_rng_normals_simd, which gives the same bits (fmaf is exact rounding). */
+ * register permutes in wm_rng_normals_simd, which gives the same bits (fmaf is correctly rounded). */
 extern const float wm_rng_icdf[7][32];
 static inline float wm_rng_normal_of_word(uint32_t w)
 {
