@@ -13,6 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The shipped market and site defaults, with every source of randomness off when zero_vol. */
+static void defaults(wm_scenario_params *p, wm_plan_site *s, bool zero_vol)
+{
+    wm_scenario_defaults(p);
+    if (zero_vol)
+        wm_scenario_zero_vol(p);
+    wm_plan_site_defaults(s);
+}
+
 static void test_daily_margins(void **state)
 {
     (void)state;
@@ -73,10 +82,8 @@ static void test_zero_vol_npv(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
-    wm_scenario_zero_vol(&p);
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, true);
     s.years = 5;
     s.grid_steps = 4;
     s.fleet_policy = false;
@@ -139,10 +146,8 @@ static void test_fleet_retires(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
-    wm_scenario_zero_vol(&p);
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, true);
     s.years = 12;
     s.grid_steps = 1;
     s.refresh_every_years = 0;
@@ -187,10 +192,8 @@ static void test_own_ai_hook_and_hybrids(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
-    wm_scenario_zero_vol(&p);
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, true);
     s.years = 4;
     s.grid_steps = 2;
     s.fleet_policy = false;
@@ -252,9 +255,8 @@ static void test_threads_limit_frontier(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, false);
     s.years = 6;
     wm_plan_out *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     assert_non_null(a);
@@ -303,10 +305,8 @@ static void test_ai_shock_stress_count(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
-    wm_scenario_zero_vol(&p); /* no random shocks: the count is the stress's */
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, true); /* no random shocks: the count is the stress's */
     s.years = 3;
     s.grid_steps = 1;
     s.use[WM_USE_COLO] = false;
@@ -343,10 +343,8 @@ static void test_own_ai_gpu_timing(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
-    wm_scenario_zero_vol(&p);
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, true);
     s.years = 4;
     s.grid_steps = 1;
     s.fleet_policy = false;
@@ -384,10 +382,8 @@ static void test_ppa_swap(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
-    wm_scenario_zero_vol(&p);
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, true);
     s.years = 4;
     s.grid_steps = 2;
     wm_plan_out *a = malloc(sizeof *a), *b = malloc(sizeof *b);
@@ -430,9 +426,8 @@ static void test_stress_common_numbers(void **state)
 {
     (void)state;
     wm_scenario_params p;
-    wm_scenario_defaults(&p);
     wm_plan_site s;
-    wm_plan_site_defaults(&s);
+    defaults(&p, &s, false);
     s.years = 6;
     s.grid_steps = 2;
     wm_plan_out *b = malloc(sizeof *b), *x = malloc(sizeof *x);
